@@ -2,7 +2,7 @@
 add_library(btfence_warnings INTERFACE)
 target_compile_options(btfence_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
-  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
   -Wimplicit-fallthrough
   $<$<BOOL:${BTFENCE_WERROR}>:-Werror>)
 

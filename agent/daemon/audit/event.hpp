@@ -10,8 +10,11 @@
 
 namespace btfence::audit {
 
+/// `rule.id` of events that no rule decided (daemon, policy and adapter events).
+inline constexpr std::string_view kNoRuleId = "none";
+
 enum class Outcome { Success, Failure, Unknown };  ///< ECS event.outcome
-std::string_view to_string(Outcome outcome);
+std::string_view to_string(Outcome outcome);  ///< "success" | "failure" | "unknown" (event.cpp)
 
 /// The device part of an event (absent for daemon/policy events).
 struct DeviceInfo {
@@ -30,7 +33,8 @@ struct Event {
     std::string message;   ///< one human sentence, also journald MESSAGE
     std::string rule_id;   ///< id, "default", or empty for non-decision events
     std::string rule_reason;
-    std::optional<DeviceInfo> device;
+    std::optional<DeviceInfo> device;  ///< set = a device event: btfence.adapter/device in the
+                                       ///< JSON line, BTFENCE_ADAPTER/DEVICE_* in journald
     std::optional<policy::Verdict> verdict;
     policy::Mode mode = policy::Mode::Enforce;
     std::string reason;    ///< why (decision reason, error text)

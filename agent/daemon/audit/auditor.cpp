@@ -1,0 +1,51 @@
+#include "audit/auditor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <utility>
+
+namespace btfence::audit {
+
+Auditor::Auditor(WallClock& clock, std::string host_name)
+    : clock_(clock), host_name_(std::move(host_name)) {}
+
+void Auditor::add_sink(std::unique_ptr<AuditSink> sink) {
+    if (sink) {
+        sinks_.push_back(std::move(sink));
+    }
+}
+
+void Auditor::emit(Event event) {
+    event.sequence = ++sequence_;
+    event.timestamp_us = clock_.now_us();
+    event.host_name = host_name_;
+    if (delivering_) {
+        pending_.push_back(std::move(event));
+        return;
+    }
+    delivering_ = true;
+    deliver(event);
+    while (!pending_.empty()) {
+        Event next = std::move(pending_.front());
+        pending_.pop_front();
+        deliver(next);
+    }
+    delivering_ = false;
+}
+
+void Auditor::deliver(const Event& event) {
+    for (const auto& sink : sinks_) {
+        try {
+            sink->write(event);
+        } catch (const std::exception& error) {
+            spdlog::error("{} lost audit event {} ({}): {}", sink->name(), event.sequence,
+                          info(event.action).name, error.what());
+        } catch (...) {
+            spdlog::error("{} lost audit event {} ({}): unknown exception", sink->name(),
+                          event.sequence, info(event.action).name);
+        }
+    }
+}
+
+}  // namespace btfence::audit

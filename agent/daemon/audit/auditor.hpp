@@ -1,0 +1,51 @@
+#pragma once
+// The one entry point through which the daemon records what it decided and did. It stamps
+// each event (sequence, time, host) and hands it to every sink — today the audit file and
+// journald.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/audit_sink.hpp"
+#include "audit/clock.hpp"
+#include "audit/event.hpp"
+
+namespace btfence::audit {
+
+class Auditor {
+  public:
+    /// `clock` must outlive the Auditor. `host_name` goes into every event (`host.name`);
+    /// the daemon passes gethostname().
+    Auditor(WallClock& clock, std::string host_name);
+
+    /// Takes ownership. Sinks receive events in the order they were added.
+    void add_sink(std::unique_ptr<AuditSink> sink);
+
+    /// Sets `sequence` (1, 2, 3, … for this process), `timestamp_us` and `host_name`, then
+    /// writes the event to every sink. A sink that throws is reported (spdlog, error level)
+    /// and skipped; the other sinks still get the event. Never throws.
+    ///
+    /// May be called from inside a sink's callback (a FileSink's error callback emitting
+    /// audit-log-error): such an event is queued and delivered right after the current one,
+    /// so sinks are never re-entered and see events in sequence order.
+    ///
+    /// Not thread-safe: call from the daemon's event loop.
+    void emit(Event event);
+
+    /// The sequence number of the last event emitted; 0 before the first.
+    [[nodiscard]] std::uint64_t last_sequence() const { return sequence_; }
+
+  private:
+    void deliver(const Event& event);
+
+    WallClock& clock_;
+    std::string host_name_;
+    std::vector<std::unique_ptr<AuditSink>> sinks_;
+    std::uint64_t sequence_ = 0;
+    std::deque<Event> pending_;  ///< events emitted while another was being delivered
+    bool delivering_ = false;
+};
+
+}  // namespace btfence::audit
