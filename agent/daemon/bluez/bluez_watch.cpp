@@ -1,0 +1,160 @@
+#include "bluez/bluez_watch.hpp"
+
+#include <sdbus-c++/IProxy.h>
+#include <sdbus-c++/Message.h>
+
+#include "bluez/names.hpp"
+
+namespace btfence::bluez {
+namespace {
+
+constexpr std::string_view kDbusService = "org.freedesktop.DBus";
+
+std::string match_rule(std::string_view interface, std::string_view member, std::string_view extra) {
+    std::string rule = "type='signal',interface='" + std::string(interface) + "'";
+    if (!member.empty()) {
+        rule += ",member='" + std::string(member) + "'";
+    }
+    if (!extra.empty()) {
+        rule += "," + std::string(extra);
+    }
+    return rule;
+}
+
+}  // namespace
+
+BluezWatch::BluezWatch(sdbus::IConnection& connection, BluezCalls& calls, BluezMirror& mirror,
+                       BluezWatchListener& listener)
+    : connection_(connection), calls_(calls), mirror_(mirror), listener_(listener) {}
+
+BluezWatch::~BluezWatch() = default;
+
+void BluezWatch::start() {
+    // The daemon-side rules say sender='org.bluez' so that dbus-daemon does not send us other
+    // services' traffic; from_bluez() re-checks the unique name because a local match on a
+    // well-known sender cannot be verified by the library.
+    const std::string sender = "sender='" + std::string(kService) + "'";
+    matches_.push_back(connection_.addMatch(
+        match_rule("org.freedesktop.DBus", "NameOwnerChanged",
+                   "sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',arg0='org.bluez'"),
+        [this](sdbus::Message& m) { on_name_owner_changed(m); }));
+    matches_.push_back(connection_.addMatch(match_rule(kObjectManagerInterface, "InterfacesAdded", sender),
+                                            [this](sdbus::Message& m) { on_interfaces_added(m); }));
+    matches_.push_back(connection_.addMatch(match_rule(kObjectManagerInterface, "InterfacesRemoved", sender),
+                                            [this](sdbus::Message& m) { on_interfaces_removed(m); }));
+    matches_.push_back(connection_.addMatch(
+        match_rule(kPropertiesInterface, "PropertiesChanged", sender + ",path_namespace='/org/bluez'"),
+        [this](sdbus::Message& m) { on_properties_changed(m); }));
+
+    bus_proxy_ = sdbus::createProxy(connection_, std::string(kDbusService), "/org/freedesktop/DBus");
+    bus_proxy_->finishRegistration();
+    bus_proxy_->callMethodAsync("GetNameOwner")
+        .onInterface(std::string(kDbusService))
+        .withArguments(std::string(kService))
+        .uponReplyInvoke([this](const sdbus::Error* error, const std::string& owner) {
+            // NameHasNoOwner: bluetoothd is not running yet; NameOwnerChanged will tell us.
+            if (error == nullptr && owner_.empty() && !owner.empty()) {
+                owner_appeared(owner);
+            } else if (owner_.empty()) {
+                listener_.bluez_absent();
+            }
+        });
+}
+
+bool BluezWatch::from_bluez(const sdbus::Message& message) const {
+    return !owner_.empty() && message.getSender() == owner_;
+}
+
+void BluezWatch::on_name_owner_changed(sdbus::Message& message) {
+    std::string name;
+    std::string old_owner;
+    std::string new_owner;
+    try {
+        message >> name >> old_owner >> new_owner;
+    } catch (const sdbus::Error& e) {
+        listener_.malformed_signal("NameOwnerChanged: " + e.getMessage());
+        return;
+    }
+    if (name != kService) {
+        return;
+    }
+    if (!owner_.empty()) {
+        owner_vanished();
+    }
+    if (!new_owner.empty()) {
+        owner_appeared(new_owner);
+    }
+}
+
+void BluezWatch::owner_appeared(const std::string& owner) {
+    owner_ = owner;
+    const auto generation = ++generation_;
+    calls_.get_managed_objects([this, generation](const std::optional<std::string>& error, ManagedObjects objects) {
+        if (generation != generation_) {
+            return;  // bluetoothd changed again while we were asking
+        }
+        if (error) {
+            listener_.malformed_signal("GetManagedObjects failed: " + *error);
+        }
+        listener_.bluez_loading();
+        for (const auto& [path, interfaces] : objects) {
+            mirror_.interfaces_added(path, interfaces);
+        }
+        listener_.bluez_ready(owner_);
+    });
+}
+
+void BluezWatch::owner_vanished() {
+    owner_.clear();
+    ++generation_;
+    mirror_.clear();
+    listener_.bluez_lost();
+}
+
+void BluezWatch::on_interfaces_added(sdbus::Message& message) {
+    if (!from_bluez(message)) {
+        return;
+    }
+    sdbus::ObjectPath path;
+    std::map<std::string, PropertyMap> interfaces;
+    try {
+        message >> path >> interfaces;
+    } catch (const sdbus::Error& e) {
+        listener_.malformed_signal("InterfacesAdded: " + e.getMessage());
+        return;
+    }
+    mirror_.interfaces_added(path, interfaces);
+}
+
+void BluezWatch::on_interfaces_removed(sdbus::Message& message) {
+    if (!from_bluez(message)) {
+        return;
+    }
+    sdbus::ObjectPath path;
+    std::vector<std::string> interfaces;
+    try {
+        message >> path >> interfaces;
+    } catch (const sdbus::Error& e) {
+        listener_.malformed_signal("InterfacesRemoved: " + e.getMessage());
+        return;
+    }
+    mirror_.interfaces_removed(path, interfaces);
+    calls_.forget(path);
+}
+
+void BluezWatch::on_properties_changed(sdbus::Message& message) {
+    if (!from_bluez(message)) {
+        return;
+    }
+    std::string interface;
+    PropertyMap changed;
+    try {
+        message >> interface >> changed;
+    } catch (const sdbus::Error& e) {
+        listener_.malformed_signal("PropertiesChanged: " + e.getMessage());
+        return;
+    }
+    mirror_.properties_changed(message.getPath(), interface, changed);
+}
+
+}  // namespace btfence::bluez

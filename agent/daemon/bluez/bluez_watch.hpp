@@ -1,0 +1,65 @@
+#pragma once
+// Feeds the mirror from the bus: ObjectManager InterfacesAdded/Removed, PropertiesChanged
+// under /org/bluez, and NameOwnerChanged for org.bluez (bluetoothd start, stop, crash).
+// Signals are accepted only from the current owner of org.bluez: anyone on the system bus
+// can emit a signal that looks like BlueZ's.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <sdbus-c++/IConnection.h>
+#include <sdbus-c++/IProxy.h>
+
+#include "bluez/bluez_calls.hpp"
+#include "bluez/mirror.hpp"
+
+namespace btfence::bluez {
+
+class BluezWatchListener {
+public:
+    virtual ~BluezWatchListener() = default;
+    /// org.bluez has an owner; its objects are about to be loaded into the mirror. Device
+    /// notifications until bluez_ready() are the initial population, not changes.
+    virtual void bluez_loading() = 0;
+    /// org.bluez has an owner and the mirror holds its objects (GetManagedObjects done).
+    virtual void bluez_ready(const std::string& owner) = 0;
+    /// org.bluez lost its owner; the mirror has been cleared.
+    virtual void bluez_lost() = 0;
+    /// At start, org.bluez had no owner (bluetoothd not running yet).
+    virtual void bluez_absent() = 0;
+    /// A signal from BlueZ could not be decoded (wrong D-Bus types).
+    virtual void malformed_signal(const std::string& what) = 0;
+};
+
+class BluezWatch {
+public:
+    BluezWatch(sdbus::IConnection& connection, BluezCalls& calls, BluezMirror& mirror, BluezWatchListener& listener);
+    ~BluezWatch();
+    BluezWatch(const BluezWatch&) = delete;
+    BluezWatch& operator=(const BluezWatch&) = delete;
+
+    /// Installs the matches and looks for a current owner of org.bluez.
+    void start();
+
+    [[nodiscard]] bool bluez_present() const { return !owner_.empty(); }
+
+private:
+    void on_name_owner_changed(sdbus::Message& message);
+    void on_interfaces_added(sdbus::Message& message);
+    void on_interfaces_removed(sdbus::Message& message);
+    void on_properties_changed(sdbus::Message& message);
+    void owner_appeared(const std::string& owner);
+    void owner_vanished();
+    [[nodiscard]] bool from_bluez(const sdbus::Message& message) const;
+
+    sdbus::IConnection& connection_;
+    BluezCalls& calls_;
+    BluezMirror& mirror_;
+    BluezWatchListener& listener_;
+    std::string owner_;       ///< unique name of bluetoothd, empty when absent
+    std::uint64_t generation_ = 0;  ///< bumps on every owner change; stale replies are dropped
+    std::vector<sdbus::Slot> matches_;
+    std::unique_ptr<sdbus::IProxy> bus_proxy_;
+};
+
+}  // namespace btfence::bluez

@@ -1,0 +1,99 @@
+#pragma once
+// The BlueZ mirror: btfenced's copy of the adapters and devices bluetoothd exposes, kept
+// current from ObjectManager and PropertiesChanged. It only records facts and tells its
+// observer what changed; deciding and acting happen elsewhere (enforce/, pairing/).
+//
+// The device table is bounded: a crowded room can show tens of thousands of advertisers.
+// When full, the least recently changed device that is not paired, bonded, connected or
+// trusted is forgotten — such a device needs no enforcement, and if it changes later its
+// PropertiesChanged makes it known again (the observer is asked to fetch its properties).
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bluez/property_decoder.hpp"
+#include "btfence/policy/device_facts.hpp"
+
+namespace btfence::bluez {
+
+using InterfaceMap = std::map<std::string, PropertyMap>;
+
+struct AdapterState {
+    std::string path;     ///< "/org/bluez/hci0"
+    std::string name;     ///< "hci0"
+    std::string address;  ///< normalised, may be empty
+    bool has_admin_policy = false;  ///< AdminPolicySet1 present
+    std::optional<std::vector<std::string>> service_allowlist;  ///< AdminPolicyStatus1 value
+};
+
+struct DeviceState {
+    std::string path;
+    policy::DeviceFacts facts;
+    std::vector<std::string> problems;  ///< properties that could not be read (fail-closed)
+
+    [[nodiscard]] bool engaged() const {
+        return facts.paired || facts.bonded || facts.connected || facts.trusted;
+    }
+};
+
+class MirrorObserver {
+public:
+    virtual ~MirrorObserver() = default;
+    virtual void device_changed(const DeviceState& device, FactChanges changes, bool added) = 0;
+    virtual void device_removed(const std::string& path) = 0;
+    virtual void adapter_added(const AdapterState& adapter) = 0;
+    virtual void adapter_removed(const std::string& path) = 0;
+    /// AdminPolicyStatus1.ServiceAllowList changed on this adapter.
+    virtual void adapter_allowlist_changed(const AdapterState& adapter) = 0;
+    /// A device we do not hold (evicted or missed) changed: its properties should be fetched.
+    virtual void device_unknown(const std::string& path) = 0;
+};
+
+class BluezMirror {
+public:
+    explicit BluezMirror(std::size_t max_devices = 20000) : max_devices_(max_devices) {}
+
+    void set_observer(MirrorObserver* observer) { observer_ = observer; }
+
+    /// Forget everything (org.bluez went away).
+    void clear();
+
+    void interfaces_added(const std::string& path, const InterfaceMap& interfaces);
+    void interfaces_removed(const std::string& path, const std::vector<std::string>& interfaces);
+    void properties_changed(const std::string& path, const std::string& interface,
+                            const PropertyMap& changed);
+
+    [[nodiscard]] const DeviceState* device(const std::string& path) const;
+    [[nodiscard]] const AdapterState* adapter(const std::string& path) const;
+    [[nodiscard]] const std::map<std::string, AdapterState>& adapters() const { return adapters_; }
+    [[nodiscard]] std::size_t device_count() const { return devices_.size(); }
+    /// Paths of all devices, for sweeps (a copy: acting on a device can remove it).
+    [[nodiscard]] std::vector<std::string> device_paths() const;
+
+private:
+    struct Entry {
+        DeviceState state;
+        std::list<std::string>::iterator recency;  ///< position in recency_ (front = newest)
+    };
+
+    void add_or_update_device(const std::string& path, const PropertyMap& properties, bool from_added);
+    void update_adapter(AdapterState& adapter, const std::string& interface, const PropertyMap& properties,
+                        bool notify);
+    void touch(Entry& entry);
+    void evict_if_full();
+    [[nodiscard]] std::string adapter_name_for(const std::string& device_path,
+                                               const std::optional<std::string>& adapter_path) const;
+
+    std::size_t max_devices_;
+    MirrorObserver* observer_ = nullptr;
+    std::map<std::string, AdapterState> adapters_;
+    std::unordered_map<std::string, Entry> devices_;
+    std::list<std::string> recency_;
+};
+
+}  // namespace btfence::bluez

@@ -1,0 +1,39 @@
+#pragma once
+// Turns BlueZ property dictionaries (a{sv}) into typed facts. BlueZ is trusted to send the
+// documented types, but a wrong type must never crash the daemon: every mismatch is reported
+// as a problem string and the device is then treated fail-closed by the enforcer.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/Types.h>
+
+#include "btfence/policy/device_facts.hpp"
+
+namespace btfence::bluez {
+
+using PropertyMap = std::map<std::string, sdbus::Variant>;
+
+/// Which kinds of facts a property update touched.
+struct FactChanges {
+    bool identity = false;    ///< UUIDs, ServiceData, Name, Alias, Address, AddressType, Adapter
+    bool engagement = false;  ///< Paired, Bonded, Connected, Trusted, Blocked
+    [[nodiscard]] bool any() const { return identity || engagement; }
+};
+
+/// Applies Device1 properties to `facts`; returns what changed. Wrong types are appended to
+/// `problems` (e.g. "UUIDs: expected as, got s") and leave the old value in place, except
+/// for UUIDs/ServiceData whose unreadable value clears the field (what we knew may be stale).
+FactChanges apply_device_properties(const PropertyMap& properties, policy::DeviceFacts& facts,
+                                    std::vector<std::string>& problems);
+
+/// Drops the problems about `property` (a later well-typed value replaced it).
+void clear_problems_for(const std::string& property, std::vector<std::string>& problems);
+
+/// The string value of `name`, if present with type s or o.
+std::optional<std::string> string_property(const PropertyMap& properties, const std::string& name);
+/// The as value of `name`, if present with type as.
+std::optional<std::vector<std::string>> string_list_property(const PropertyMap& properties,
+                                                             const std::string& name);
+
+}  // namespace btfence::bluez

@@ -1,0 +1,294 @@
+#include "daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "bluez/names.hpp"
+#include "decision_events.hpp"
+
+namespace btfence {
+namespace {
+
+constexpr std::size_t kMaxUnknownDeviceFetches = 64;
+constexpr std::chrono::seconds kUnregisterGrace{2};
+
+std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
+    return std::chrono::system_clock::time_point(t.time_since_epoch());
+}
+
+}  // namespace
+
+Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor, PolicyStore& policies,
+               ServiceNotifier& notifier, const DecisionClock& clock)
+    : loop_(loop),
+      connection_(connection),
+      auditor_(auditor),
+      policies_(policies),
+      notifier_(notifier),
+      clock_(clock),
+      calls_(connection),
+      gate_(mirror_, policies, clock),
+      enforcer_(mirror_, calls_, policies, clock, [this](audit::Event e) { emit(std::move(e)); }),
+      guard_(calls_, policies, [this](audit::Event e) { emit(std::move(e)); }) {
+    mirror_.set_observer(this);
+}
+
+Daemon::~Daemon() { mirror_.set_observer(nullptr); }
+
+void Daemon::emit(audit::Event event) { auditor_.emit(std::move(event)); }
+
+void Daemon::emit_after_reply(audit::Event event) {
+    loop_.defer([this, event = std::move(event)]() mutable { auditor_.emit(std::move(event)); });
+}
+
+void Daemon::start() {
+    bus_source_ = std::make_unique<loop::BusSource>(
+        loop_, connection_, [this] { calls_.collect_retired(); },
+        [](const std::exception& e) { spdlog::error("D-Bus callback failed: {}", e.what()); });
+    agent_ = std::make_unique<pairing::Agent1Object>(
+        connection_, gate_, [this](audit::Event e) { emit_after_reply(std::move(e)); },
+        [this] {
+            audit::Event event =
+                policy_event(audit::Action::AgentReleased, &policies_.current(), "bluetoothd released the agent");
+            event.outcome = audit::Outcome::Success;
+            emit_after_reply(std::move(event));
+        });
+
+    const policy::Policy& policy = policies_.current();
+    audit::Event loaded = policy_event(audit::Action::PolicyLoaded, &policy,
+                                       "Loaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
+                                           " rules, mode " + std::string(policy::to_string(policy.mode)) + ")");
+    loaded.outcome = audit::Outcome::Success;
+    emit(std::move(loaded));
+    last_window_check_ = clock_.now();
+    arm_rule_window_timer();
+
+    watch_ = std::make_unique<bluez::BluezWatch>(connection_, calls_, mirror_, *this);
+    watch_->start();
+}
+
+// --- bluetoothd coming and going -------------------------------------------------------
+
+void Daemon::bluez_loading() { populating_ = true; }
+
+void Daemon::bluez_ready(const std::string& owner) {
+    ++bluez_generation_;
+    populating_ = false;
+    audit::Event found = policy_event(audit::Action::BluezFound, &policies_.current(),
+                                      "bluetoothd is on the bus as " + owner + " with " +
+                                          std::to_string(mirror_.adapters().size()) + " adapter(s) and " +
+                                          std::to_string(mirror_.device_count()) + " device(s)");
+    found.outcome = audit::Outcome::Success;
+    emit(std::move(found));
+    // Enforce on what is already there before anything else: bonds made while btfenced was
+    // down are the likeliest bypass.
+    enforcer_.sweep(first_sweep_done_ ? enforce::SweepKind::Reload : enforce::SweepKind::Startup);
+    first_sweep_done_ = true;
+    register_agent();
+}
+
+void Daemon::bluez_lost() {
+    ++bluez_generation_;
+    populating_ = false;
+    enforcer_.reset();
+    guard_.reset();
+    calls_.reset();
+    audit::Event event = policy_event(audit::Action::BluezLost, &policies_.current(),
+                                      "bluetoothd left the bus; new pairings fail closed until it returns "
+                                      "(no default agent means bluetoothd is not bondable)");
+    event.outcome = audit::Outcome::Success;
+    emit(std::move(event));
+    notifier_.status("Waiting for bluetoothd");
+}
+
+void Daemon::bluez_absent() {
+    notifier_.status("Waiting for bluetoothd");
+    announce_ready();
+}
+
+void Daemon::register_agent() {
+    const std::string path(pairing::kAgentPath);
+    const auto generation = bluez_generation_;
+    calls_.register_agent(path, std::string(pairing::kAgentCapability),
+                          [this, path, generation](const std::optional<std::string>& error) {
+                              if (generation != bluez_generation_) {
+                                  return;
+                              }
+                              // AlreadyExists: registered before (adapter hot-plug); still ask to be default.
+                              if (error && error->find("AlreadyExists") == std::string::npos) {
+                                  agent_registered_and_default(error);
+                                  return;
+                              }
+                              calls_.request_default_agent(
+                                  path, [this, generation](const std::optional<std::string>& default_error) {
+                                      if (generation == bluez_generation_) {
+                                          agent_registered_and_default(default_error);
+                                      }
+                                  });
+                          });
+}
+
+void Daemon::agent_registered_and_default(const std::optional<std::string>& error) {
+    audit::Event event = policy_event(audit::Action::AgentRegistered, &policies_.current(),
+                                      error ? "FAILED to register the pairing agent: " + *error
+                                            : "Registered the pairing agent as bluetoothd's default agent (" +
+                                                  std::string(pairing::kAgentCapability) + ")");
+    event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
+    if (error) {
+        event.reason = *error;
+        spdlog::error("agent registration failed: {}", *error);
+    }
+    emit(std::move(event));
+    guard_.apply_all(mirror_);
+    announce_ready();
+}
+
+void Daemon::announce_ready() {
+    if (ready_announced_) {
+        return;
+    }
+    ready_announced_ = true;
+    audit::Event event = policy_event(audit::Action::DaemonStarted, &policies_.current(),
+                                      watch_ && watch_->bluez_present() ? "btfenced is enforcing"
+                                                                        : "btfenced is waiting for bluetoothd");
+    event.outcome = audit::Outcome::Success;
+    emit(std::move(event));
+    notifier_.ready(watch_ && watch_->bluez_present() ? "Enforcing" : "Waiting for bluetoothd");
+}
+
+void Daemon::malformed_signal(const std::string& what) {
+    spdlog::warn("ignored malformed message from org.bluez: {}", what);
+}
+
+// --- mirror events -------------------------------------------------------------------
+
+void Daemon::device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added) {
+    if (!device.problems.empty() && added) {
+        spdlog::warn("device {} has unreadable properties: {}", device.path, device.problems.front());
+    }
+    if (populating_) {
+        return;  // bluez_ready() sweeps every device once loading is done
+    }
+    enforcer_.device_changed(device, changes, added);
+}
+
+void Daemon::device_removed(const std::string& path) { enforcer_.device_removed(path); }
+
+void Daemon::adapter_added(const bluez::AdapterState& adapter) {
+    guard_.adapter_added(adapter);
+    if (ready_announced_ && watch_ && watch_->bluez_present()) {
+        register_agent();  // a hot-plugged adapter: make sure our agent is still the default
+    }
+}
+
+void Daemon::adapter_removed(const std::string& path) { guard_.adapter_removed(path); }
+
+void Daemon::adapter_allowlist_changed(const bluez::AdapterState& adapter) { guard_.allowlist_changed(adapter); }
+
+void Daemon::device_unknown(const std::string& path) {
+    if (unknown_fetches_in_flight_ >= kMaxUnknownDeviceFetches) {
+        return;  // a flood of strangers: the ones that matter will change again
+    }
+    ++unknown_fetches_in_flight_;
+    const auto generation = bluez_generation_;
+    calls_.get_device_properties(path, [this, path, generation](const std::optional<std::string>& error,
+                                                                bluez::PropertyMap properties) {
+        --unknown_fetches_in_flight_;
+        if (error || generation != bluez_generation_ || mirror_.device(path) != nullptr) {
+            return;
+        }
+        mirror_.interfaces_added(path, {{std::string(bluez::kDeviceInterface), std::move(properties)}});
+    });
+}
+
+// --- policy and time -----------------------------------------------------------------
+
+void Daemon::reload() {
+    notifier_.reloading();
+    const std::string previous = policies_.current().sha256;
+    if (auto errors = policies_.load()) {
+        std::string joined;
+        for (const auto& error : *errors) {
+            spdlog::error("{}", error.to_string());
+            joined += (joined.empty() ? "" : "\n") + error.to_string();
+        }
+        audit::Event event = policy_event(audit::Action::PolicyRejected, &policies_.current(),
+                                          "Rejected the new policy in " + policies_.path() + " (" +
+                                              std::to_string(errors->size()) +
+                                              " error(s)); the running policy stays in force");
+        event.outcome = audit::Outcome::Success;
+        event.reason = joined;
+        emit(std::move(event));
+    } else {
+        const policy::Policy& policy = policies_.current();
+        audit::Event event = policy_event(audit::Action::PolicyLoaded, &policy,
+                                          "Reloaded policy " + policy.source + " (" +
+                                              std::to_string(policy.rules.size()) + " rules, mode " +
+                                              std::string(policy::to_string(policy.mode)) + ")" +
+                                              (policy.sha256 == previous ? ", unchanged" : ""));
+        event.outcome = audit::Outcome::Success;
+        emit(std::move(event));
+        enforcer_.sweep(enforce::SweepKind::Reload);
+        guard_.apply_all(mirror_);
+        last_window_check_ = clock_.now();
+        arm_rule_window_timer();
+    }
+    notifier_.ready(watch_ && watch_->bluez_present() ? "Enforcing" : "Waiting for bluetoothd");
+}
+
+void Daemon::arm_rule_window_timer() {
+    const auto next = policies_.current().next_boundary_after(clock_.now());
+    loop_.set_realtime_timer(rule_window_timer_,
+                             next ? std::optional(to_system(*next)) : std::nullopt,
+                             [this] { rule_window_passed(); });
+}
+
+void Daemon::rule_window_passed() {
+    const policy::TimePoint now = clock_.now();
+    const policy::Policy& policy = policies_.current();
+    for (const auto& rule : policy.rules) {
+        const auto passed = [&](const std::optional<policy::TimePoint>& t) {
+            return t && *t > last_window_check_ && *t <= now;
+        };
+        const bool expired = passed(rule.expires);
+        if (!expired && !passed(rule.not_before)) {
+            continue;
+        }
+        audit::Event event = policy_event(
+            expired ? audit::Action::ExemptionExpired : audit::Action::ExemptionStarted, &policy,
+            "Rule '" + rule.id + "' " + (expired ? "expired" : "took effect") + "; re-deciding every device");
+        event.outcome = audit::Outcome::Success;
+        event.rule_id = rule.id;
+        event.rule_reason = rule.reason;
+        emit(std::move(event));
+    }
+    last_window_check_ = now;
+    enforcer_.sweep(enforce::SweepKind::Timer);
+    arm_rule_window_timer();
+}
+
+void Daemon::stop() {
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    notifier_.stopping();
+    audit::Event event = policy_event(audit::Action::DaemonStopping, &policies_.current(),
+                                      "btfenced is stopping; unregistering its agent");
+    event.outcome = audit::Outcome::Success;
+    emit(std::move(event));
+    if (!watch_ || !watch_->bluez_present()) {
+        loop_.exit(0);
+        return;
+    }
+    calls_.unregister_agent(std::string(pairing::kAgentPath), [this](const std::optional<std::string>& error) {
+        if (error) {
+            spdlog::warn("UnregisterAgent failed: {}", *error);
+        }
+        loop_.exit(0);
+    });
+    // bluetoothd may be hung: do not let it hold up a stop.
+    loop_.set_realtime_timer(stop_timer_, std::chrono::system_clock::now() + kUnregisterGrace,
+                             [this] { loop_.exit(0); });
+}
+
+}  // namespace btfence

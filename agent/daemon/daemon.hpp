@@ -1,0 +1,89 @@
+#pragma once
+// The composition root of btfenced: owns the components, routes mirror and bus events to
+// them, and runs the lifecycle (start, bluetoothd coming and going, reload, rule-window
+// timer, stop). It decides nothing itself: the pairing gate, the enforcer and the allowlist
+// guard do.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <sdbus-c++/IConnection.h>
+
+#include "audit/auditor.hpp"
+#include "bluez/bluez_watch.hpp"
+#include "bluez/mirror.hpp"
+#include "bluez/sdbus_bluez_calls.hpp"
+#include "clock.hpp"
+#include "enforce/allowlist_guard.hpp"
+#include "enforce/enforcer.hpp"
+#include "loop/bus_source.hpp"
+#include "loop/event_loop.hpp"
+#include "pairing/agent1_object.hpp"
+#include "pairing/pairing_gate.hpp"
+#include "policy_store.hpp"
+#include "service_notifier.hpp"
+
+namespace btfence {
+
+class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListener {
+public:
+    Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor, PolicyStore& policies,
+           ServiceNotifier& notifier, const DecisionClock& clock);
+    ~Daemon() override;
+
+    /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
+    void start();
+    void reload();
+    void stop();
+
+    // bluez::MirrorObserver
+    void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added) override;
+    void device_removed(const std::string& path) override;
+    void adapter_added(const bluez::AdapterState& adapter) override;
+    void adapter_removed(const std::string& path) override;
+    void adapter_allowlist_changed(const bluez::AdapterState& adapter) override;
+    void device_unknown(const std::string& path) override;
+
+    // bluez::BluezWatchListener
+    void bluez_loading() override;
+    void bluez_ready(const std::string& owner) override;
+    void bluez_lost() override;
+    void bluez_absent() override;
+    void malformed_signal(const std::string& what) override;
+
+private:
+    void emit(audit::Event event);
+    void emit_after_reply(audit::Event event);
+    void register_agent();
+    void agent_registered_and_default(const std::optional<std::string>& error);
+    void arm_rule_window_timer();
+    void rule_window_passed();
+    void announce_ready();
+
+    loop::EventLoop& loop_;
+    sdbus::IConnection& connection_;
+    audit::Auditor& auditor_;
+    PolicyStore& policies_;
+    ServiceNotifier& notifier_;
+    const DecisionClock& clock_;
+
+    bluez::BluezMirror mirror_;
+    bluez::SdbusBluezCalls calls_;
+    pairing::PairingGate gate_;
+    enforce::Enforcer enforcer_;
+    enforce::AllowlistGuard guard_;
+    std::unique_ptr<pairing::Agent1Object> agent_;
+    std::unique_ptr<bluez::BluezWatch> watch_;
+    std::unique_ptr<loop::BusSource> bus_source_;
+    loop::TimerSlot rule_window_timer_;
+    loop::TimerSlot stop_timer_;
+    policy::TimePoint last_window_check_{};
+    bool ready_announced_ = false;
+    bool first_sweep_done_ = false;
+    bool stopping_ = false;
+    bool populating_ = false;  ///< loading bluetoothd's objects; the sweep that follows decides
+    std::uint64_t bluez_generation_ = 0;
+    std::size_t unknown_fetches_in_flight_ = 0;
+};
+
+}  // namespace btfence

@@ -1,0 +1,27 @@
+#pragma once
+// Builds audit events from decisions, so the pairing gate and the enforcer describe devices,
+// verdicts and policies the same way.
+#include <string>
+
+#include "audit/event.hpp"
+#include "bluez/mirror.hpp"
+#include "btfence/policy/decision.hpp"
+
+namespace btfence {
+
+/// An event about `device` decided by `decision` under `policy`. Outcome is left at Failure:
+/// the caller states what really happened.
+audit::Event device_event(audit::Action action, const bluez::DeviceState& device,
+                          const policy::Decision& decision, const policy::Policy& policy, std::string trigger);
+
+/// An event with no device (policy, daemon, adapter events).
+audit::Event policy_event(audit::Action action, const policy::Policy* policy, std::string message);
+
+/// Decides a device, failing closed when any of its properties could not be read.
+policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
+                               policy::TimePoint now);
+
+/// Rule id reported when a device is denied because its properties were unreadable.
+inline constexpr std::string_view kMalformedRuleId = "malformed-properties";
+
+}  // namespace btfence

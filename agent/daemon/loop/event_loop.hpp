@@ -1,0 +1,70 @@
+#pragma once
+// The daemon's one event loop: sd-event, with small RAII helpers for the sources btfenced
+// uses. Nothing here polls: every wake-up is a message, a signal, a file change or a timer
+// armed for a known instant.
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+#include <string>
+
+namespace btfence::loop {
+
+/// Owns one sd_event_source and unrefs it on destruction.
+class Source {
+public:
+    Source() = default;
+    explicit Source(sd_event_source* source) : source_(source) {}
+    ~Source() { reset(); }
+    Source(Source&& other) noexcept : source_(other.source_) { other.source_ = nullptr; }
+    Source& operator=(Source&& other) noexcept;
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+    void reset();
+    [[nodiscard]] sd_event_source* get() const { return source_; }
+
+private:
+    sd_event_source* source_ = nullptr;
+};
+
+/// A re-armable wall-clock timer: one source and the handler it calls.
+struct TimerSlot {
+    Source source;
+    std::function<void()> handler;
+};
+
+class EventLoop {
+public:
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    [[nodiscard]] sd_event* get() const { return event_; }
+
+    /// Blocks `signal` and delivers it to `handler` through the loop.
+    void on_signal(int signal, std::function<void()> handler);
+    /// Runs `task` once, on the next loop iteration (after the current dispatch returns).
+    void defer(std::function<void()> task);
+    /// Arms (or re-arms) the single wall-clock timer `slot` for `when`; nullopt disarms it.
+    void set_realtime_timer(TimerSlot& slot, std::optional<std::chrono::system_clock::time_point> when,
+                            std::function<void()> handler);
+    /// Calls `handler` when a file named `file_name` in `directory` is written and closed,
+    /// created, moved in or deleted (editors and config management replace files).
+    void watch_file(const std::string& directory, const std::string& file_name, std::function<void()> handler);
+    /// Sends WATCHDOG=1 at half of WATCHDOG_USEC, when systemd asked for it.
+    void enable_watchdog();
+
+    int run();
+    void exit(int code);
+
+private:
+    sd_event* event_ = nullptr;
+    std::vector<std::shared_ptr<void>> userdata_;  ///< what long-lived sources point at
+    std::vector<Source> sources_;                  ///< destroyed before userdata_
+};
+
+}  // namespace btfence::loop

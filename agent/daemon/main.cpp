@@ -1,0 +1,121 @@
+// btfenced: wires the daemon together and runs its event loop. Everything with a decision
+// in it lives elsewhere (see docs/architecture.md).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <csignal>
+#include <filesystem>
+
+#include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "audit/auditor.hpp"
+#include "audit/clock.hpp"
+#include "audit/file_sink.hpp"
+#include "audit/journal_sink.hpp"
+#include "daemon.hpp"
+#include "options.hpp"
+
+namespace {
+
+constexpr const char* kBusName = "org.btfence1";
+constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+
+std::string host_name() {
+    std::array<char, 256> buffer{};
+    if (gethostname(buffer.data(), buffer.size() - 1) != 0) {
+        return "unknown";
+    }
+    return buffer.data();
+}
+
+void set_up_logging(const std::string& level) {
+    // stderr only: under systemd it goes to the journal with the unit's metadata.
+    auto logger = spdlog::stderr_logger_st("btfenced");
+    logger->set_pattern("btfenced[%P]: %l: %v");
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+}
+
+bool journald_available() {
+    struct stat st {};
+    return stat(kJournalSocket, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    btfence::Options options;
+    if (auto exit_code = btfence::parse_options(argc, argv, options)) {
+        return *exit_code;
+    }
+    set_up_logging(options.log_level);
+
+    btfence::PolicyStore policies(options.policy_path, options.check_permissions);
+    if (auto errors = policies.load()) {
+        for (const auto& error : *errors) {
+            std::fprintf(stderr, "%s\n", error.to_string().c_str());
+        }
+        spdlog::critical("no valid policy in {}; refusing to start", options.policy_path);
+        return 1;
+    }
+
+    try {
+        btfence::audit::SystemWallClock wall_clock;
+        btfence::audit::Auditor auditor(wall_clock, host_name());
+        if (journald_available()) {
+            auditor.add_sink(std::make_unique<btfence::audit::JournalSink>());
+        }
+        btfence::audit::FileSinkOptions file_options;
+        file_options.on_recovered = [](std::uint64_t events_lost) {
+            spdlog::warn("audit log writable again; {} event(s) are missing from it (journald has them)",
+                         events_lost);
+        };
+        auditor.add_sink(std::make_unique<btfence::audit::FileSink>(
+            options.audit_log_path,
+            [&auditor](const btfence::audit::FileSinkError& error) {
+                spdlog::critical("AUDIT LOG NOT WRITTEN: {} ({} event(s) missing from the file; journald still "
+                                 "has them). Enforcement continues.",
+                                 error.describe(), error.events_lost);
+                // Queued by the Auditor and skipped by the file sink: it reaches journald only.
+                btfence::audit::Event alarm;
+                alarm.action = btfence::audit::Action::AuditLogError;
+                alarm.outcome = btfence::audit::Outcome::Failure;
+                alarm.message = "Audit log not written: " + error.describe();
+                alarm.reason = error.describe();
+                auditor.emit(std::move(alarm));
+            },
+            file_options));
+
+        auto connection = sdbus::createSystemBusConnection();
+        try {
+            connection->requestName(kBusName);
+        } catch (const sdbus::Error& e) {
+            spdlog::warn("cannot own {} on the system bus ({}); is the D-Bus policy file installed?", kBusName,
+                         e.getMessage());
+        }
+
+        btfence::loop::EventLoop loop;
+        loop.enable_watchdog();
+        btfence::SystemDecisionClock decision_clock;
+        btfence::SdNotifier notifier;
+        btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock);
+
+        loop.on_signal(SIGHUP, [&] { daemon.reload(); });
+        loop.on_signal(SIGTERM, [&] { daemon.stop(); });
+        loop.on_signal(SIGINT, [&] { daemon.stop(); });
+        const std::filesystem::path policy_path(options.policy_path);
+        loop.watch_file(policy_path.parent_path().empty() ? "." : policy_path.parent_path().string(),
+                        policy_path.filename().string(), [&] { daemon.reload(); });
+
+        daemon.start();
+        const int result = loop.run();
+        return result < 0 ? 1 : result;
+    } catch (const std::exception& e) {
+        spdlog::critical("fatal: {}", e.what());
+        return 1;
+    }
+}

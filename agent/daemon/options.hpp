@@ -1,0 +1,18 @@
+#pragma once
+// btfenced's command line (PRODUCT.md §4).
+#include <optional>
+#include <string>
+
+namespace btfence {
+
+struct Options {
+    std::string policy_path = "/etc/btfence/policy.toml";
+    std::string audit_log_path = "/var/log/btfence/audit.jsonl";
+    bool check_permissions = true;
+    std::string log_level = "info";
+};
+
+/// Parses argv; on --help or a usage error returns the exit code to leave with.
+std::optional<int> parse_options(int argc, char** argv, Options& options);
+
+}  // namespace btfence

@@ -1,0 +1,31 @@
+#pragma once
+// Holds the policy in force and replaces it only with a valid one: an invalid file at reload
+// leaves the running policy untouched (PRODUCT.md §2, "never loses its last good policy").
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "btfence/policy/parser.hpp"
+
+namespace btfence {
+
+class PolicyStore {
+public:
+    PolicyStore(std::string path, bool check_permissions)
+        : path_(std::move(path)), check_permissions_(check_permissions) {}
+
+    /// Reads and validates the file. On success the new policy is in force and nullopt is
+    /// returned; on failure the errors are returned and the old policy (if any) stays.
+    std::optional<std::vector<policy::PolicyError>> load();
+
+    [[nodiscard]] bool has_policy() const { return policy_.has_value(); }
+    [[nodiscard]] const policy::Policy& current() const { return *policy_; }
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    bool check_permissions_;
+    std::optional<policy::Policy> policy_;
+};
+
+}  // namespace btfence
