@@ -18,7 +18,7 @@ std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
 }  // namespace
 
 Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor, PolicyStore& policies,
-               ServiceNotifier& notifier, const DecisionClock& clock)
+               ServiceNotifier& notifier, const DecisionClock& clock, std::string probe_path)
     : loop_(loop),
       connection_(connection),
       auditor_(auditor),
@@ -28,7 +28,8 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Aud
       calls_(connection),
       gate_(mirror_, policies, clock),
       enforcer_(mirror_, calls_, policies, clock, [this](audit::Event e) { emit(std::move(e)); }),
-      guard_(calls_, policies, [this](audit::Event e) { emit(std::move(e)); }) {
+      guard_(calls_, policies, [this](audit::Event e) { emit(std::move(e)); }),
+      verifier_(loop, mirror_, policies, clock, std::move(probe_path), [this](audit::Event e) { emit(std::move(e)); }) {
     mirror_.set_observer(this);
 }
 
@@ -169,9 +170,15 @@ void Daemon::device_changed(const bluez::DeviceState& device, bluez::FactChanges
         return;  // bluez_ready() sweeps every device once loading is done
     }
     enforcer_.device_changed(device, changes, added);
+    if (const auto* still_there = mirror_.device(device.path)) {
+        verifier_.consider(*still_there);
+    }
 }
 
-void Daemon::device_removed(const std::string& path) { enforcer_.device_removed(path); }
+void Daemon::device_removed(const std::string& path) {
+    enforcer_.device_removed(path);
+    verifier_.device_removed(path);
+}
 
 void Daemon::adapter_added(const bluez::AdapterState& adapter) {
     guard_.adapter_added(adapter);

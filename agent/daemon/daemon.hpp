@@ -22,13 +22,14 @@
 #include "pairing/pairing_gate.hpp"
 #include "policy_store.hpp"
 #include "service_notifier.hpp"
+#include "verify/verifier.hpp"
 
 namespace btfence {
 
 class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListener {
 public:
     Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor, PolicyStore& policies,
-           ServiceNotifier& notifier, const DecisionClock& clock);
+           ServiceNotifier& notifier, const DecisionClock& clock, std::string probe_path);
     ~Daemon() override;
 
     /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
@@ -72,6 +73,7 @@ private:
     pairing::PairingGate gate_;
     enforce::Enforcer enforcer_;
     enforce::AllowlistGuard guard_;
+    verify::Verifier verifier_;
     std::unique_ptr<pairing::Agent1Object> agent_;
     std::unique_ptr<bluez::BluezWatch> watch_;
     std::unique_ptr<loop::BusSource> bus_source_;

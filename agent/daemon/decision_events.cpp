@@ -5,6 +5,16 @@ namespace btfence {
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
                                policy::TimePoint now) {
     policy::Decision decision = policy::decide(policy, device.facts, now);
+    if (policy.fido.verify && device.facts.verification && !device.facts.verification->passed &&
+        decision.managed) {
+        // A device that claims FIDO and cannot speak CTAP2 is a suspected spoof.
+        decision.verdict = policy::Verdict::Deny;
+        decision.rule_id = kVerificationFailedRuleId;
+        decision.rule_reason.clear();
+        decision.reason = "failed the CTAP authenticatorGetInfo probe (" + device.facts.verification->detail +
+                          "); denied as a suspected spoof";
+        return decision;
+    }
     if (!device.problems.empty() && decision.managed) {
         // Fail closed: facts we could not read may be the ones that would deny the device.
         std::string problems;

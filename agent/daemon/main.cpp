@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
         loop.enable_watchdog();
         btfence::SystemDecisionClock decision_clock;
         btfence::SdNotifier notifier;
-        btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock);
+        btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock, options.probe_path);
 
         loop.on_signal(SIGHUP, [&] { daemon.reload(); });
         loop.on_signal(SIGTERM, [&] { daemon.stop(); });

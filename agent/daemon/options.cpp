@@ -11,6 +11,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
     app.add_option("--audit-log", options.audit_log_path, "Audit log (JSON lines)")->capture_default_str();
     app.add_flag("!--no-permission-check", options.check_permissions,
                  "Accept a policy file that non-root users could write (tests only)");
+    app.add_option("--probe", options.probe_path, "CTAP verification helper (btfence-probe)")->capture_default_str();
     app.add_option("--log-level", options.log_level, "Diagnostics level: trace, debug, info, warn, error")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

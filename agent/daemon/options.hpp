@@ -10,6 +10,7 @@ struct Options {
     std::string audit_log_path = "/var/log/btfence/audit.jsonl";
     bool check_permissions = true;
     std::string log_level = "info";
+    std::string probe_path = BTFENCE_PROBE_PATH;  ///< the CTAP verification helper
 };
 
 /// Parses argv; on --help or a usage error returns the exit code to leave with.

@@ -103,6 +103,20 @@ void BluezMirror::properties_changed(const std::string& path, const std::string&
     }
 }
 
+void BluezMirror::set_verification(const std::string& path, policy::Verification result) {
+    const auto it = devices_.find(path);
+    if (it == devices_.end()) {
+        return;
+    }
+    it->second.state.facts.verification = std::move(result);
+    touch(it->second);
+    if (observer_ != nullptr) {
+        FactChanges changes;
+        changes.identity = true;
+        observer_->device_changed(it->second.state, changes, false);
+    }
+}
+
 const DeviceState* BluezMirror::device(const std::string& path) const {
     const auto it = devices_.find(path);
     return it == devices_.end() ? nullptr : &it->second.state;

@@ -68,6 +68,9 @@ public:
     void properties_changed(const std::string& path, const std::string& interface,
                             const PropertyMap& changed);
 
+    /// Records a CTAP verification result; the observer hears of it as an identity change.
+    void set_verification(const std::string& path, policy::Verification result);
+
     [[nodiscard]] const DeviceState* device(const std::string& path) const;
     [[nodiscard]] const AdapterState* adapter(const std::string& path) const;
     [[nodiscard]] const std::map<std::string, AdapterState>& adapters() const { return adapters_; }

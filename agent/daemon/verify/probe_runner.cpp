@@ -1,0 +1,183 @@
+#include "verify/probe_runner.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "btfence/policy/address.hpp"
+
+extern char** environ;
+
+namespace btfence::verify {
+namespace {
+
+// Past the probe's own deadline: it cancels and answers by then unless it is stuck.
+constexpr std::chrono::seconds kKillMargin{3};
+constexpr std::size_t kMaxOutput = 16 * 1024;
+
+policy::Verification failed(std::string detail) {
+    policy::Verification result;
+    result.passed = false;
+    result.detail = std::move(detail);
+    return result;
+}
+
+}  // namespace
+
+policy::Verification parse_probe_output(const std::string& output, int exit_status) {
+    if (exit_status != 0) {
+        return failed("probe exited with status " + std::to_string(exit_status));
+    }
+    const auto newline = output.find('\n');
+    const std::string line = output.substr(0, newline);
+    const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object() || !json.contains("passed") || !json["passed"].is_boolean()) {
+        return failed("probe printed no verdict");
+    }
+    policy::Verification result;
+    result.passed = json["passed"].get<bool>();
+    if (json.contains("aaguid") && json["aaguid"].is_string()) {
+        result.aaguid = policy::normalize_aaguid(json["aaguid"].get<std::string>()).value_or(std::string());
+    }
+    if (json.contains("detail") && json["detail"].is_string()) {
+        result.detail = json["detail"].get<std::string>().substr(0, 512);
+    }
+    return result;
+}
+
+struct ProbeRunner::Probe {
+    pid_t pid = -1;
+    int output_fd = -1;
+    loop::Source child;
+    loop::TimerSlot deadline;
+    ProbeRunner* runner = nullptr;
+    std::string device_path;
+
+    ~Probe() {
+        if (output_fd >= 0) {
+            close(output_fd);
+        }
+    }
+
+    std::string drain() const {
+        std::string out;
+        std::array<char, 4096> buffer{};
+        while (out.size() < kMaxOutput) {
+            const ssize_t n = read(output_fd, buffer.data(), buffer.size());
+            if (n <= 0) {
+                break;
+            }
+            out.append(buffer.data(), static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+};
+
+ProbeRunner::ProbeRunner(loop::EventLoop& loop, std::string probe_path, Done done)
+    : loop_(loop), probe_path_(std::move(probe_path)), done_(std::move(done)) {}
+
+ProbeRunner::~ProbeRunner() { probes_.clear(); }
+
+bool ProbeRunner::running(const std::string& device_path) const { return probes_.contains(device_path); }
+
+void ProbeRunner::start(const std::string& device_path, std::chrono::milliseconds timeout) {
+    if (running(device_path)) {
+        return;
+    }
+    // sd-event can only watch children while SIGCHLD is blocked.
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, nullptr);
+
+    std::array<int, 2> pipe_fds{};
+    if (pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
+        done_(device_path, failed("cannot create a pipe for the probe"));
+        return;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+
+    const std::string timeout_text = std::to_string(timeout.count());
+    std::array<const char*, 6> argv = {probe_path_.c_str(), "--device", device_path.c_str(), "--timeout-ms",
+                                       timeout_text.c_str(), nullptr};
+    pid_t pid = -1;
+    const int spawn_error = posix_spawn(&pid, probe_path_.c_str(), &actions, &attributes,
+                                        const_cast<char* const*>(argv.data()), environ);  // NOLINT
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    close(pipe_fds[1]);
+    if (spawn_error != 0) {
+        close(pipe_fds[0]);
+        done_(device_path, failed("cannot start " + probe_path_ + ": " +
+                                  std::error_code(spawn_error, std::generic_category()).message()));
+        return;
+    }
+    fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+
+    auto probe = std::make_unique<Probe>();
+    probe->pid = pid;
+    probe->output_fd = pipe_fds[0];
+    probe->runner = this;
+    probe->device_path = device_path;
+    sd_event_source* child = nullptr;
+    const int result = sd_event_add_child(
+        loop_.get(), &child, pid, WEXITED,
+        [](sd_event_source*, const siginfo_t* info, void* userdata) {
+            auto* self = static_cast<Probe*>(userdata);
+            const int status = info->si_code == CLD_EXITED ? info->si_status : 128 + info->si_status;
+            self->runner->finish(self->device_path, parse_probe_output(self->drain(), status));
+            return 0;
+        },
+        probe.get());
+    if (result < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        done_(device_path, failed("cannot watch the probe process"));
+        return;
+    }
+    // Unreffing the source kills and reaps the child: cancel() and shutdown leave no zombie.
+    sd_event_source_set_child_process_own(child, 1);
+    probe->child = loop::Source(child);
+    loop_.set_realtime_timer(probe->deadline, std::chrono::system_clock::now() + timeout + kKillMargin,
+                             [pid] { kill(pid, SIGKILL); });
+    probes_.emplace(device_path, std::move(probe));
+}
+
+void ProbeRunner::cancel(const std::string& device_path) {
+    // Deferred: cancel() may run inside this probe's own child callback chain.
+    const auto it = probes_.find(device_path);
+    if (it == probes_.end()) {
+        return;
+    }
+    auto probe = std::shared_ptr<Probe>(std::move(it->second));
+    probes_.erase(it);
+    loop_.defer([probe] {});
+}
+
+void ProbeRunner::finish(const std::string& device_path, policy::Verification result) {
+    const auto it = probes_.find(device_path);
+    if (it == probes_.end()) {
+        return;
+    }
+    // The source that called us must outlive this callback: release it on the next iteration.
+    auto probe = std::shared_ptr<Probe>(std::move(it->second));
+    probes_.erase(it);
+    loop_.defer([probe] {});
+    done_(device_path, std::move(result));
+}
+
+}  // namespace btfence::verify

@@ -1,0 +1,135 @@
+// Layer 3 on the daemon side: reading the probe's verdict, running it as a child process,
+// and what a failed verification does to a device that claims to be a FIDO key.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "device_builder.hpp"
+#include "enforce/enforcer.hpp"
+#include "fakes.hpp"
+#include "verify/probe_runner.hpp"
+
+namespace btfence::testing {
+namespace {
+
+TEST(TheProbeOutput, GivesAPassWithItsAaguid) {
+    const auto result = verify::parse_probe_output(
+        R"({"passed": true, "aaguid": "90A3CCDF-635C-4729-A248-9B709135078F", "versions": ["FIDO_2_0"], "rk": true, "detail": "CTAP2 with rk"})"
+        "\n",
+        0);
+    EXPECT_TRUE(result.passed);
+    EXPECT_EQ(result.aaguid, "90a3ccdf-635c-4729-a248-9b709135078f");
+    EXPECT_EQ(result.detail, "CTAP2 with rk");
+}
+
+TEST(TheProbeOutput, IsAFailureWhenItIsNotAVerdict) {
+    EXPECT_FALSE(verify::parse_probe_output("", 0).passed);
+    EXPECT_FALSE(verify::parse_probe_output("garbage\n", 0).passed);
+    EXPECT_FALSE(verify::parse_probe_output(R"({"passed": "yes"})", 0).passed);
+    const auto crashed = verify::parse_probe_output(R"({"passed": true})", 139);
+    EXPECT_FALSE(crashed.passed) << "a crashed probe proves nothing";
+    EXPECT_NE(crashed.detail.find("139"), std::string::npos);
+}
+
+class ScriptFile {
+public:
+    explicit ScriptFile(const std::string& body)
+        : path_(std::filesystem::temp_directory_path() / ("btfence-probe-" + std::to_string(getpid()) + ".sh")) {
+        std::ofstream(path_) << "#!/bin/sh\n" << body << "\n";
+        chmod(path_.c_str(), 0700);
+    }
+    ~ScriptFile() { std::filesystem::remove(path_); }
+    ScriptFile(const ScriptFile&) = delete;
+    ScriptFile& operator=(const ScriptFile&) = delete;
+    [[nodiscard]] std::string path() const { return path_.string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+TEST(TheProbeRunner, RunsTheProbeAsAChildAndPassesItTheDevice) {
+    // The fake probe echoes its arguments back in `detail`.
+    ScriptFile probe(R"(printf '{"passed": true, "aaguid": "", "detail": "%s %s %s %s"}\n' "$1" "$2" "$3" "$4")");
+    loop::EventLoop loop;
+    std::optional<policy::Verification> seen;
+    std::string seen_path;
+    verify::ProbeRunner runner(loop, probe.path(), [&](const std::string& path, policy::Verification result) {
+        seen_path = path;
+        seen = std::move(result);
+        loop.exit(0);
+    });
+    runner.start("/org/bluez/hci0/dev_AA", std::chrono::milliseconds(1500));
+    EXPECT_TRUE(runner.running("/org/bluez/hci0/dev_AA"));
+    ASSERT_EQ(loop.run(), 0);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_TRUE(seen->passed);
+    EXPECT_EQ(seen_path, "/org/bluez/hci0/dev_AA");
+    EXPECT_EQ(seen->detail, "--device /org/bluez/hci0/dev_AA --timeout-ms 1500");
+    EXPECT_FALSE(runner.running("/org/bluez/hci0/dev_AA"));
+}
+
+TEST(TheProbeRunner, ReportsAMissingProbeAsAFailure) {
+    loop::EventLoop loop;
+    std::optional<policy::Verification> seen;
+    verify::ProbeRunner runner(loop, "/nonexistent/btfence-probe",
+                               [&](const std::string&, policy::Verification result) { seen = std::move(result); });
+    runner.start("/org/bluez/hci0/dev_AA", std::chrono::milliseconds(100));
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_FALSE(seen->passed);
+}
+
+class VerificationRig : public bluez::MirrorObserver {
+public:
+    VerificationRig()
+        : policy(kPasskeyOnlyPolicy),
+          enforcer(mirror, calls, policy.store(), clock, [this](audit::Event e) { events.push_back(std::move(e)); }) {
+        mirror.set_observer(this);
+        add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
+    }
+    void device_changed(const bluez::DeviceState& d, bluez::FactChanges c, bool added) override {
+        enforcer.device_changed(d, c, added);
+    }
+    void device_removed(const std::string& path) override { enforcer.device_removed(path); }
+    void adapter_added(const bluez::AdapterState&) override {}
+    void adapter_removed(const std::string&) override {}
+    void adapter_allowlist_changed(const bluez::AdapterState&) override {}
+    void device_unknown(const std::string&) override {}
+
+    bluez::BluezMirror mirror;
+    RecordingBluezCalls calls;
+    FixedClock clock{"2026-12-01T12:00:00Z"};
+    TempPolicy policy;
+    std::vector<audit::Event> events;
+    enforce::Enforcer enforcer;
+};
+
+TEST(AKeyThatFailsVerification, IsRemovedAsASuspectedSpoof) {
+    VerificationRig rig;
+    DeviceBuilder key;
+    key.uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U) << "allowed while the probe runs";
+
+    policy::Verification failed;
+    failed.detail = "versions [U2F_V2] only";
+    rig.mirror.set_verification(key.path(), failed);
+
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
+    EXPECT_EQ(rig.events.back().rule_id, "verification-failed");
+    EXPECT_NE(rig.events.back().reason.find("U2F_V2"), std::string::npos);
+}
+
+TEST(AKeyThatPassesVerification, KeepsItsBond) {
+    VerificationRig rig;
+    DeviceBuilder key;
+    key.uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    policy::Verification passed;
+    passed.passed = true;
+    passed.aaguid = "90a3ccdf-635c-4729-a248-9b709135078f";
+    rig.mirror.set_verification(key.path(), passed);
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
+}
+
+}  // namespace
+}  // namespace btfence::testing
