@@ -8,13 +8,13 @@
 namespace btfence {
 
 class DecisionClock {
-public:
+  public:
     virtual ~DecisionClock() = default;
     [[nodiscard]] virtual policy::TimePoint now() const = 0;
 };
 
 class SystemDecisionClock final : public DecisionClock {
-public:
+  public:
     [[nodiscard]] policy::TimePoint now() const override {
         return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     }

@@ -17,8 +17,9 @@ std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
 
 }  // namespace
 
-Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor, PolicyStore& policies,
-               ServiceNotifier& notifier, const DecisionClock& clock, std::string probe_path)
+Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
+               PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
+               std::string probe_path)
     : loop_(loop),
       connection_(connection),
       auditor_(auditor),
@@ -29,13 +30,18 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Aud
       gate_(mirror_, policies, clock),
       enforcer_(mirror_, calls_, policies, clock, [this](audit::Event e) { emit(std::move(e)); }),
       guard_(calls_, policies, [this](audit::Event e) { emit(std::move(e)); }),
-      verifier_(loop, mirror_, policies, clock, std::move(probe_path), [this](audit::Event e) { emit(std::move(e)); }) {
+      verifier_(loop, mirror_, policies, clock, std::move(probe_path),
+                [this](audit::Event e) { emit(std::move(e)); }) {
     mirror_.set_observer(this);
 }
 
-Daemon::~Daemon() { mirror_.set_observer(nullptr); }
+Daemon::~Daemon() {
+    mirror_.set_observer(nullptr);
+}
 
-void Daemon::emit(audit::Event event) { auditor_.emit(std::move(event)); }
+void Daemon::emit(audit::Event event) {
+    auditor_.emit(std::move(event));
+}
 
 void Daemon::emit_after_reply(audit::Event event) {
     loop_.defer([this, event = std::move(event)]() mutable { auditor_.emit(std::move(event)); });
@@ -48,16 +54,17 @@ void Daemon::start() {
     agent_ = std::make_unique<pairing::Agent1Object>(
         connection_, gate_, [this](audit::Event e) { emit_after_reply(std::move(e)); },
         [this] {
-            audit::Event event =
-                policy_event(audit::Action::AgentReleased, &policies_.current(), "bluetoothd released the agent");
+            audit::Event event = policy_event(audit::Action::AgentReleased, &policies_.current(),
+                                              "bluetoothd released the agent");
             event.outcome = audit::Outcome::Success;
             emit_after_reply(std::move(event));
         });
 
     const policy::Policy& policy = policies_.current();
-    audit::Event loaded = policy_event(audit::Action::PolicyLoaded, &policy,
-                                       "Loaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
-                                           " rules, mode " + std::string(policy::to_string(policy.mode)) + ")");
+    audit::Event loaded =
+        policy_event(audit::Action::PolicyLoaded, &policy,
+                     "Loaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
+                         " rules, mode " + std::string(policy::to_string(policy.mode)) + ")");
     loaded.outcome = audit::Outcome::Success;
     emit(std::move(loaded));
     last_window_check_ = clock_.now();
@@ -69,15 +76,18 @@ void Daemon::start() {
 
 // --- bluetoothd coming and going -------------------------------------------------------
 
-void Daemon::bluez_loading() { populating_ = true; }
+void Daemon::bluez_loading() {
+    populating_ = true;
+}
 
 void Daemon::bluez_ready(const std::string& owner) {
     ++bluez_generation_;
     populating_ = false;
-    audit::Event found = policy_event(audit::Action::BluezFound, &policies_.current(),
-                                      "bluetoothd is on the bus as " + owner + " with " +
-                                          std::to_string(mirror_.adapters().size()) + " adapter(s) and " +
-                                          std::to_string(mirror_.device_count()) + " device(s)");
+    audit::Event found =
+        policy_event(audit::Action::BluezFound, &policies_.current(),
+                     "bluetoothd is on the bus as " + owner + " with " +
+                         std::to_string(mirror_.adapters().size()) + " adapter(s) and " +
+                         std::to_string(mirror_.device_count()) + " device(s)");
     found.outcome = audit::Outcome::Success;
     emit(std::move(found));
     // Enforce on what is already there before anything else: bonds made while btfenced was
@@ -93,9 +103,10 @@ void Daemon::bluez_lost() {
     enforcer_.reset();
     guard_.reset();
     calls_.reset();
-    audit::Event event = policy_event(audit::Action::BluezLost, &policies_.current(),
-                                      "bluetoothd left the bus; new pairings fail closed until it returns "
-                                      "(no default agent means bluetoothd is not bondable)");
+    audit::Event event =
+        policy_event(audit::Action::BluezLost, &policies_.current(),
+                     "bluetoothd left the bus; new pairings fail closed until it returns "
+                     "(no default agent means bluetoothd is not bondable)");
     event.outcome = audit::Outcome::Success;
     emit(std::move(event));
     notifier_.status("Waiting for bluetoothd");
@@ -109,30 +120,32 @@ void Daemon::bluez_absent() {
 void Daemon::register_agent() {
     const std::string path(pairing::kAgentPath);
     const auto generation = bluez_generation_;
-    calls_.register_agent(path, std::string(pairing::kAgentCapability),
-                          [this, path, generation](const std::optional<std::string>& error) {
-                              if (generation != bluez_generation_) {
-                                  return;
-                              }
-                              // AlreadyExists: registered before (adapter hot-plug); still ask to be default.
-                              if (error && error->find("AlreadyExists") == std::string::npos) {
-                                  agent_registered_and_default(error);
-                                  return;
-                              }
-                              calls_.request_default_agent(
-                                  path, [this, generation](const std::optional<std::string>& default_error) {
-                                      if (generation == bluez_generation_) {
-                                          agent_registered_and_default(default_error);
-                                      }
-                                  });
-                          });
+    calls_.register_agent(
+        path, std::string(pairing::kAgentCapability),
+        [this, path, generation](const std::optional<std::string>& error) {
+            if (generation != bluez_generation_) {
+                return;
+            }
+            // AlreadyExists: registered before (adapter hot-plug); still ask to be default.
+            if (error && error->find("AlreadyExists") == std::string::npos) {
+                agent_registered_and_default(error);
+                return;
+            }
+            calls_.request_default_agent(
+                path, [this, generation](const std::optional<std::string>& default_error) {
+                    if (generation == bluez_generation_) {
+                        agent_registered_and_default(default_error);
+                    }
+                });
+        });
 }
 
 void Daemon::agent_registered_and_default(const std::optional<std::string>& error) {
-    audit::Event event = policy_event(audit::Action::AgentRegistered, &policies_.current(),
-                                      error ? "FAILED to register the pairing agent: " + *error
-                                            : "Registered the pairing agent as bluetoothd's default agent (" +
-                                                  std::string(pairing::kAgentCapability) + ")");
+    audit::Event event =
+        policy_event(audit::Action::AgentRegistered, &policies_.current(),
+                     error ? "FAILED to register the pairing agent: " + *error
+                           : "Registered the pairing agent as bluetoothd's default agent (" +
+                                 std::string(pairing::kAgentCapability) + ")");
     event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
     if (error) {
         event.reason = *error;
@@ -148,9 +161,10 @@ void Daemon::announce_ready() {
         return;
     }
     ready_announced_ = true;
-    audit::Event event = policy_event(audit::Action::DaemonStarted, &policies_.current(),
-                                      watch_ && watch_->bluez_present() ? "btfenced is enforcing"
-                                                                        : "btfenced is waiting for bluetoothd");
+    audit::Event event =
+        policy_event(audit::Action::DaemonStarted, &policies_.current(),
+                     watch_ && watch_->bluez_present() ? "btfenced is enforcing"
+                                                       : "btfenced is waiting for bluetoothd");
     event.outcome = audit::Outcome::Success;
     emit(std::move(event));
     notifier_.ready(watch_ && watch_->bluez_present() ? "Enforcing" : "Waiting for bluetoothd");
@@ -162,9 +176,11 @@ void Daemon::malformed_signal(const std::string& what) {
 
 // --- mirror events -------------------------------------------------------------------
 
-void Daemon::device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added) {
+void Daemon::device_changed(const bluez::DeviceState& device, bluez::FactChanges changes,
+                            bool added) {
     if (!device.problems.empty() && added) {
-        spdlog::warn("device {} has unreadable properties: {}", device.path, device.problems.front());
+        spdlog::warn("device {} has unreadable properties: {}", device.path,
+                     device.problems.front());
     }
     if (populating_) {
         return;  // bluez_ready() sweeps every device once loading is done
@@ -187,9 +203,13 @@ void Daemon::adapter_added(const bluez::AdapterState& adapter) {
     }
 }
 
-void Daemon::adapter_removed(const std::string& path) { guard_.adapter_removed(path); }
+void Daemon::adapter_removed(const std::string& path) {
+    guard_.adapter_removed(path);
+}
 
-void Daemon::adapter_allowlist_changed(const bluez::AdapterState& adapter) { guard_.allowlist_changed(adapter); }
+void Daemon::adapter_allowlist_changed(const bluez::AdapterState& adapter) {
+    guard_.allowlist_changed(adapter);
+}
 
 void Daemon::device_unknown(const std::string& path) {
     if (unknown_fetches_in_flight_ >= kMaxUnknownDeviceFetches) {
@@ -197,14 +217,16 @@ void Daemon::device_unknown(const std::string& path) {
     }
     ++unknown_fetches_in_flight_;
     const auto generation = bluez_generation_;
-    calls_.get_device_properties(path, [this, path, generation](const std::optional<std::string>& error,
-                                                                bluez::PropertyMap properties) {
-        --unknown_fetches_in_flight_;
-        if (error || generation != bluez_generation_ || mirror_.device(path) != nullptr) {
-            return;
-        }
-        mirror_.interfaces_added(path, {{std::string(bluez::kDeviceInterface), std::move(properties)}});
-    });
+    calls_.get_device_properties(
+        path, [this, path, generation](const std::optional<std::string>& error,
+                                       bluez::PropertyMap properties) {
+            --unknown_fetches_in_flight_;
+            if (error || generation != bluez_generation_ || mirror_.device(path) != nullptr) {
+                return;
+            }
+            mirror_.interfaces_added(
+                path, {{std::string(bluez::kDeviceInterface), std::move(properties)}});
+        });
 }
 
 // --- policy and time -----------------------------------------------------------------
@@ -227,11 +249,11 @@ void Daemon::reload() {
         emit(std::move(event));
     } else {
         const policy::Policy& policy = policies_.current();
-        audit::Event event = policy_event(audit::Action::PolicyLoaded, &policy,
-                                          "Reloaded policy " + policy.source + " (" +
-                                              std::to_string(policy.rules.size()) + " rules, mode " +
-                                              std::string(policy::to_string(policy.mode)) + ")" +
-                                              (policy.sha256 == previous ? ", unchanged" : ""));
+        audit::Event event = policy_event(
+            audit::Action::PolicyLoaded, &policy,
+            "Reloaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
+                " rules, mode " + std::string(policy::to_string(policy.mode)) + ")" +
+                (policy.sha256 == previous ? ", unchanged" : ""));
         event.outcome = audit::Outcome::Success;
         emit(std::move(event));
         enforcer_.sweep(enforce::SweepKind::Reload);
@@ -262,7 +284,8 @@ void Daemon::rule_window_passed() {
         }
         audit::Event event = policy_event(
             expired ? audit::Action::ExemptionExpired : audit::Action::ExemptionStarted, &policy,
-            "Rule '" + rule.id + "' " + (expired ? "expired" : "took effect") + "; re-deciding every device");
+            "Rule '" + rule.id + "' " + (expired ? "expired" : "took effect") +
+                "; re-deciding every device");
         event.outcome = audit::Outcome::Success;
         event.rule_id = rule.id;
         event.rule_reason = rule.reason;
@@ -287,12 +310,13 @@ void Daemon::stop() {
         loop_.exit(0);
         return;
     }
-    calls_.unregister_agent(std::string(pairing::kAgentPath), [this](const std::optional<std::string>& error) {
-        if (error) {
-            spdlog::warn("UnregisterAgent failed: {}", *error);
-        }
-        loop_.exit(0);
-    });
+    calls_.unregister_agent(std::string(pairing::kAgentPath),
+                            [this](const std::optional<std::string>& error) {
+                                if (error) {
+                                    spdlog::warn("UnregisterAgent failed: {}", *error);
+                                }
+                                loop_.exit(0);
+                            });
     // bluetoothd may be hung: do not let it hold up a stop.
     loop_.set_realtime_timer(stop_timer_, std::chrono::system_clock::now() + kUnregisterGrace,
                              [this] { loop_.exit(0); });

@@ -3,11 +3,11 @@
 // them, and runs the lifecycle (start, bluetoothd coming and going, reload, rule-window
 // timer, stop). It decides nothing itself: the pairing gate, the enforcer and the allowlist
 // guard do.
+#include <sdbus-c++/IConnection.h>
+
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <sdbus-c++/IConnection.h>
 
 #include "audit/auditor.hpp"
 #include "bluez/bluez_watch.hpp"
@@ -27,9 +27,10 @@
 namespace btfence {
 
 class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListener {
-public:
-    Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor, PolicyStore& policies,
-           ServiceNotifier& notifier, const DecisionClock& clock, std::string probe_path);
+  public:
+    Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
+           PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
+           std::string probe_path);
     ~Daemon() override;
 
     /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
@@ -38,7 +39,8 @@ public:
     void stop();
 
     // bluez::MirrorObserver
-    void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added) override;
+    void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes,
+                        bool added) override;
     void device_removed(const std::string& path) override;
     void adapter_added(const bluez::AdapterState& adapter) override;
     void adapter_removed(const std::string& path) override;
@@ -52,7 +54,7 @@ public:
     void bluez_absent() override;
     void malformed_signal(const std::string& what) override;
 
-private:
+  private:
     void emit(audit::Event event);
     void emit_after_reply(audit::Event event);
     void register_agent();

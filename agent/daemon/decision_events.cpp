@@ -11,8 +11,8 @@ policy::Decision decide_device(const policy::Policy& policy, const bluez::Device
         decision.verdict = policy::Verdict::Deny;
         decision.rule_id = kVerificationFailedRuleId;
         decision.rule_reason.clear();
-        decision.reason = "failed the CTAP authenticatorGetInfo probe (" + device.facts.verification->detail +
-                          "); denied as a suspected spoof";
+        decision.reason = "failed the CTAP authenticatorGetInfo probe (" +
+                          device.facts.verification->detail + "); denied as a suspected spoof";
         return decision;
     }
     if (!device.problems.empty() && decision.managed) {
@@ -24,13 +24,15 @@ policy::Decision decide_device(const policy::Policy& policy, const bluez::Device
         decision.verdict = policy::Verdict::Deny;
         decision.rule_id = kMalformedRuleId;
         decision.rule_reason.clear();
-        decision.reason = "BlueZ sent properties btfenced cannot read (" + problems + "); denied to fail closed";
+        decision.reason =
+            "BlueZ sent properties btfenced cannot read (" + problems + "); denied to fail closed";
     }
     return decision;
 }
 
 audit::Event device_event(audit::Action action, const bluez::DeviceState& device,
-                          const policy::Decision& decision, const policy::Policy& policy, std::string trigger) {
+                          const policy::Decision& decision, const policy::Policy& policy,
+                          std::string trigger) {
     audit::Event event;
     event.action = action;
     event.rule_id = decision.rule_id;

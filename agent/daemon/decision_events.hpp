@@ -12,7 +12,8 @@ namespace btfence {
 /// An event about `device` decided by `decision` under `policy`. Outcome is left at Failure:
 /// the caller states what really happened.
 audit::Event device_event(audit::Action action, const bluez::DeviceState& device,
-                          const policy::Decision& decision, const policy::Policy& policy, std::string trigger);
+                          const policy::Decision& decision, const policy::Policy& policy,
+                          std::string trigger);
 
 /// An event with no device (policy, daemon, adapter events).
 audit::Event policy_event(audit::Action action, const policy::Policy* policy, std::string message);

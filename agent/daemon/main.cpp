@@ -1,15 +1,14 @@
 // btfenced: wires the daemon together and runs its event loop. Everything with a decision
 // in it lives elsewhere (see docs/architecture.md).
+#include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <csignal>
 #include <filesystem>
-
-#include <sdbus-c++/sdbus-c++.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "audit/auditor.hpp"
 #include "audit/clock.hpp"
@@ -71,15 +70,17 @@ int main(int argc, char** argv) {
         }
         btfence::audit::FileSinkOptions file_options;
         file_options.on_recovered = [](std::uint64_t events_lost) {
-            spdlog::warn("audit log writable again; {} event(s) are missing from it (journald has them)",
-                         events_lost);
+            spdlog::warn(
+                "audit log writable again; {} event(s) are missing from it (journald has them)",
+                events_lost);
         };
         auditor.add_sink(std::make_unique<btfence::audit::FileSink>(
             options.audit_log_path,
             [&auditor](const btfence::audit::FileSinkError& error) {
-                spdlog::critical("AUDIT LOG NOT WRITTEN: {} ({} event(s) missing from the file; journald still "
-                                 "has them). Enforcement continues.",
-                                 error.describe(), error.events_lost);
+                spdlog::critical(
+                    "AUDIT LOG NOT WRITTEN: {} ({} event(s) missing from the file; journald still "
+                    "has them). Enforcement continues.",
+                    error.describe(), error.events_lost);
                 // Queued by the Auditor and skipped by the file sink: it reaches journald only.
                 btfence::audit::Event alarm;
                 alarm.action = btfence::audit::Action::AuditLogError;
@@ -94,22 +95,25 @@ int main(int argc, char** argv) {
         try {
             connection->requestName(kBusName);
         } catch (const sdbus::Error& e) {
-            spdlog::warn("cannot own {} on the system bus ({}); is the D-Bus policy file installed?", kBusName,
-                         e.getMessage());
+            spdlog::warn(
+                "cannot own {} on the system bus ({}); is the D-Bus policy file installed?",
+                kBusName, e.getMessage());
         }
 
         btfence::loop::EventLoop loop;
         loop.enable_watchdog();
         btfence::SystemDecisionClock decision_clock;
         btfence::SdNotifier notifier;
-        btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock, options.probe_path);
+        btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock,
+                               options.probe_path);
 
         loop.on_signal(SIGHUP, [&] { daemon.reload(); });
         loop.on_signal(SIGTERM, [&] { daemon.stop(); });
         loop.on_signal(SIGINT, [&] { daemon.stop(); });
         const std::filesystem::path policy_path(options.policy_path);
-        loop.watch_file(policy_path.parent_path().empty() ? "." : policy_path.parent_path().string(),
-                        policy_path.filename().string(), [&] { daemon.reload(); });
+        loop.watch_file(
+            policy_path.parent_path().empty() ? "." : policy_path.parent_path().string(),
+            policy_path.filename().string(), [&] { daemon.reload(); });
 
         daemon.start();
         const int result = loop.run();

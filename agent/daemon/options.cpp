@@ -5,14 +5,18 @@
 namespace btfence {
 
 std::optional<int> parse_options(int argc, char** argv, Options& options) {
-    CLI::App app{"btfenced: lets only FIDO passkey authenticators pair over Bluetooth (BlueZ), removes "
-                 "everything else, and audits every decision."};
+    CLI::App app{
+        "btfenced: lets only FIDO passkey authenticators pair over Bluetooth (BlueZ), removes "
+        "everything else, and audits every decision."};
     app.add_option("--policy", options.policy_path, "Policy file")->capture_default_str();
-    app.add_option("--audit-log", options.audit_log_path, "Audit log (JSON lines)")->capture_default_str();
+    app.add_option("--audit-log", options.audit_log_path, "Audit log (JSON lines)")
+        ->capture_default_str();
     app.add_flag("!--no-permission-check", options.check_permissions,
                  "Accept a policy file that non-root users could write (tests only)");
-    app.add_option("--probe", options.probe_path, "CTAP verification helper (btfence-probe)")->capture_default_str();
-    app.add_option("--log-level", options.log_level, "Diagnostics level: trace, debug, info, warn, error")
+    app.add_option("--probe", options.probe_path, "CTAP verification helper (btfence-probe)")
+        ->capture_default_str();
+    app.add_option("--log-level", options.log_level,
+                   "Diagnostics level: trace, debug, info, warn, error")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     try {

@@ -10,7 +10,7 @@
 namespace btfence {
 
 class PolicyStore {
-public:
+  public:
     PolicyStore(std::string path, bool check_permissions)
         : path_(std::move(path)), check_permissions_(check_permissions) {}
 
@@ -22,7 +22,7 @@ public:
     [[nodiscard]] const policy::Policy& current() const { return *policy_; }
     [[nodiscard]] const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
     bool check_permissions_;
     std::optional<policy::Policy> policy_;

@@ -7,7 +7,9 @@
 namespace btfence {
 namespace {
 
-void notify(const std::string& state) { sd_notify(0, state.c_str()); }
+void notify(const std::string& state) {
+    sd_notify(0, state.c_str());
+}
 
 std::string monotonic_usec() {
     timespec now{};
@@ -17,10 +19,18 @@ std::string monotonic_usec() {
 
 }  // namespace
 
-void SdNotifier::ready(const std::string& status) { notify("READY=1\nSTATUS=" + status); }
+void SdNotifier::ready(const std::string& status) {
+    notify("READY=1\nSTATUS=" + status);
+}
 // systemd 253+ wants MONOTONIC_USEC with RELOADING=1 for Type=notify-reload; harmless on 252.
-void SdNotifier::reloading() { notify("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec() + "\nSTATUS=Reloading policy"); }
-void SdNotifier::stopping() { notify("STOPPING=1\nSTATUS=Stopping"); }
-void SdNotifier::status(const std::string& status) { notify("STATUS=" + status); }
+void SdNotifier::reloading() {
+    notify("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec() + "\nSTATUS=Reloading policy");
+}
+void SdNotifier::stopping() {
+    notify("STOPPING=1\nSTATUS=Stopping");
+}
+void SdNotifier::status(const std::string& status) {
+    notify("STATUS=" + status);
+}
 
 }  // namespace btfence

@@ -6,7 +6,7 @@
 namespace btfence {
 
 class ServiceNotifier {
-public:
+  public:
     virtual ~ServiceNotifier() = default;
     virtual void ready(const std::string& status) = 0;
     virtual void reloading() = 0;
@@ -15,7 +15,7 @@ public:
 };
 
 class SdNotifier final : public ServiceNotifier {
-public:
+  public:
     void ready(const std::string& status) override;
     void reloading() override;
     void stopping() override;

@@ -75,7 +75,8 @@ std::optional<DeviceClass> device_class_from_string(std::string_view text) {
 
 Classification classify(const DeviceFacts& device) {
     const std::string fido = uuid_from_short(uuids::kFido);
-    const bool has_fido = std::find(device.uuids.begin(), device.uuids.end(), fido) != device.uuids.end();
+    const bool has_fido =
+        std::find(device.uuids.begin(), device.uuids.end(), fido) != device.uuids.end();
 
     std::vector<std::string> foreign;
     for (const auto& uuid : device.uuids) {
@@ -85,7 +86,8 @@ Classification classify(const DeviceFacts& device) {
     }
 
     if (has_fido && foreign.empty()) {
-        return {DeviceClass::FidoBle, "offers 0xFFFD (FIDO) and no services beyond GAP/GATT/DIS/Battery"};
+        return {DeviceClass::FidoBle,
+                "offers 0xFFFD (FIDO) and no services beyond GAP/GATT/DIS/Battery"};
     }
 
     std::string fido_mismatch;
@@ -95,8 +97,8 @@ Classification classify(const DeviceFacts& device) {
 
     const auto hybrid = find_hybrid_service_data(device);
     if (hybrid && hybrid->size >= kHybridServiceDataMinBytes) {
-        std::string reason = "hybrid advert: " + std::to_string(hybrid->size) + " bytes of service data under " +
-                             describe_uuid(hybrid->uuid);
+        std::string reason = "hybrid advert: " + std::to_string(hybrid->size) +
+                             " bytes of service data under " + describe_uuid(hybrid->uuid);
         if (!fido_mismatch.empty()) {
             reason += "; " + fido_mismatch;
         }
@@ -108,7 +110,8 @@ Classification classify(const DeviceFacts& device) {
     }
     if (hybrid) {
         return {DeviceClass::Other, "service data under " + describe_uuid(hybrid->uuid) + " has " +
-                                        std::to_string(hybrid->size) + " bytes; a hybrid advert has at least " +
+                                        std::to_string(hybrid->size) +
+                                        " bytes; a hybrid advert has at least " +
                                         std::to_string(kHybridServiceDataMinBytes)};
     }
     if (device.uuids.empty()) {

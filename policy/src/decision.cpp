@@ -38,7 +38,8 @@ bool matches_ignoring_time(const Rule& rule, const DeviceFacts& device, DeviceCl
     if (rule.verified && *rule.verified != verified) {
         return false;
     }
-    if (!rule.aaguids.empty() && (!verified || !contains(rule.aaguids, device.verification->aaguid))) {
+    if (!rule.aaguids.empty() &&
+        (!verified || !contains(rule.aaguids, device.verification->aaguid))) {
         return false;
     }
     return true;
@@ -97,8 +98,9 @@ Decision decide(const Policy& policy, const DeviceFacts& device, TimePoint now) 
         decision.verdict = rule.verdict;
         decision.rule_id = rule.id;
         decision.rule_reason = rule.reason;
-        decision.reason = "rule '" + rule.id + "' (" + std::string(to_string(rule.verdict)) + ") matched a " +
-                          std::string(to_string(cls)) + " device: " + decision.classification.reason;
+        decision.reason = "rule '" + rule.id + "' (" + std::string(to_string(rule.verdict)) +
+                          ") matched a " + std::string(to_string(cls)) +
+                          " device: " + decision.classification.reason;
         return decision;
     }
 

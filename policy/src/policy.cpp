@@ -6,8 +6,12 @@
 
 namespace btfence::policy {
 
-std::string_view to_string(Mode mode) { return mode == Mode::Enforce ? "enforce" : "audit"; }
-std::string_view to_string(Verdict verdict) { return verdict == Verdict::Allow ? "allow" : "deny"; }
+std::string_view to_string(Mode mode) {
+    return mode == Mode::Enforce ? "enforce" : "audit";
+}
+std::string_view to_string(Verdict verdict) {
+    return verdict == Verdict::Allow ? "allow" : "deny";
+}
 std::string_view to_string(ExistingBonds bonds) {
     return bonds == ExistingBonds::Enforce ? "enforce" : "keep";
 }
@@ -26,8 +30,8 @@ bool Policy::manages_adapter(std::string_view name, std::string_view address) co
 
 std::vector<std::string> Policy::service_allowlist() const {
     std::vector<std::string> list;
-    for (const auto short_id : {uuids::kFido, uuids::kGap, uuids::kGatt, uuids::kDeviceInformation,
-                                uuids::kBattery}) {
+    for (const auto short_id :
+         {uuids::kFido, uuids::kGap, uuids::kGatt, uuids::kDeviceInformation, uuids::kBattery}) {
         list.push_back(uuid_from_short(short_id));
     }
     list.insert(list.end(), bluez.extra_services.begin(), bluez.extra_services.end());

@@ -23,8 +23,10 @@ std::optional<int> read_int(std::string_view text, std::size_t pos, std::size_t 
 }  // namespace
 
 std::optional<TimePoint> parse_rfc3339(std::string_view text) {
-    // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM); 't'/'z' and ' ' as separator accepted (RFC 3339 §5.6).
-    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[13] != ':' || text[16] != ':') {
+    // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM); 't'/'z' and ' ' as separator accepted (RFC 3339
+    // §5.6).
+    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[13] != ':' ||
+        text[16] != ':') {
         return std::nullopt;
     }
     if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') {
@@ -87,9 +89,10 @@ std::string format_rfc3339(TimePoint t) {
     const std::chrono::year_month_day date{days};
     const std::chrono::hh_mm_ss time{t - days};
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()),
                   static_cast<int>(time.seconds().count()));
     return buffer;
 }

@@ -7,7 +7,8 @@
 namespace btfence::policy {
 namespace {
 
-// The Bluetooth base UUID: 16- and 32-bit UUIDs are shorthand for xxxxxxxx-0000-1000-8000-00805f9b34fb.
+// The Bluetooth base UUID: 16- and 32-bit UUIDs are shorthand for
+// xxxxxxxx-0000-1000-8000-00805f9b34fb.
 constexpr std::string_view kBaseSuffix = "-0000-1000-8000-00805f9b34fb";
 
 bool is_hex(std::string_view text) {

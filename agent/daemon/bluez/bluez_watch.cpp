@@ -10,7 +10,8 @@ namespace {
 
 constexpr std::string_view kDbusService = "org.freedesktop.DBus";
 
-std::string match_rule(std::string_view interface, std::string_view member, std::string_view extra) {
+std::string match_rule(std::string_view interface, std::string_view member,
+                       std::string_view extra) {
     std::string rule = "type='signal',interface='" + std::string(interface) + "'";
     if (!member.empty()) {
         rule += ",member='" + std::string(member) + "'";
@@ -38,15 +39,19 @@ void BluezWatch::start() {
         match_rule("org.freedesktop.DBus", "NameOwnerChanged",
                    "sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',arg0='org.bluez'"),
         [this](sdbus::Message& m) { on_name_owner_changed(m); }));
-    matches_.push_back(connection_.addMatch(match_rule(kObjectManagerInterface, "InterfacesAdded", sender),
-                                            [this](sdbus::Message& m) { on_interfaces_added(m); }));
-    matches_.push_back(connection_.addMatch(match_rule(kObjectManagerInterface, "InterfacesRemoved", sender),
-                                            [this](sdbus::Message& m) { on_interfaces_removed(m); }));
-    matches_.push_back(connection_.addMatch(
-        match_rule(kPropertiesInterface, "PropertiesChanged", sender + ",path_namespace='/org/bluez'"),
-        [this](sdbus::Message& m) { on_properties_changed(m); }));
+    matches_.push_back(
+        connection_.addMatch(match_rule(kObjectManagerInterface, "InterfacesAdded", sender),
+                             [this](sdbus::Message& m) { on_interfaces_added(m); }));
+    matches_.push_back(
+        connection_.addMatch(match_rule(kObjectManagerInterface, "InterfacesRemoved", sender),
+                             [this](sdbus::Message& m) { on_interfaces_removed(m); }));
+    matches_.push_back(
+        connection_.addMatch(match_rule(kPropertiesInterface, "PropertiesChanged",
+                                        sender + ",path_namespace='/org/bluez'"),
+                             [this](sdbus::Message& m) { on_properties_changed(m); }));
 
-    bus_proxy_ = sdbus::createProxy(connection_, std::string(kDbusService), "/org/freedesktop/DBus");
+    bus_proxy_ =
+        sdbus::createProxy(connection_, std::string(kDbusService), "/org/freedesktop/DBus");
     bus_proxy_->finishRegistration();
     bus_proxy_->callMethodAsync("GetNameOwner")
         .onInterface(std::string(kDbusService))
@@ -89,19 +94,20 @@ void BluezWatch::on_name_owner_changed(sdbus::Message& message) {
 void BluezWatch::owner_appeared(const std::string& owner) {
     owner_ = owner;
     const auto generation = ++generation_;
-    calls_.get_managed_objects([this, generation](const std::optional<std::string>& error, ManagedObjects objects) {
-        if (generation != generation_) {
-            return;  // bluetoothd changed again while we were asking
-        }
-        if (error) {
-            listener_.malformed_signal("GetManagedObjects failed: " + *error);
-        }
-        listener_.bluez_loading();
-        for (const auto& [path, interfaces] : objects) {
-            mirror_.interfaces_added(path, interfaces);
-        }
-        listener_.bluez_ready(owner_);
-    });
+    calls_.get_managed_objects(
+        [this, generation](const std::optional<std::string>& error, ManagedObjects objects) {
+            if (generation != generation_) {
+                return;  // bluetoothd changed again while we were asking
+            }
+            if (error) {
+                listener_.malformed_signal("GetManagedObjects failed: " + *error);
+            }
+            listener_.bluez_loading();
+            for (const auto& [path, interfaces] : objects) {
+                mirror_.interfaces_added(path, interfaces);
+            }
+            listener_.bluez_ready(owner_);
+        });
 }
 
 void BluezWatch::owner_vanished() {

@@ -3,12 +3,12 @@
 // under /org/bluez, and NameOwnerChanged for org.bluez (bluetoothd start, stop, crash).
 // Signals are accepted only from the current owner of org.bluez: anyone on the system bus
 // can emit a signal that looks like BlueZ's.
+#include <sdbus-c++/IConnection.h>
+#include <sdbus-c++/IProxy.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <sdbus-c++/IConnection.h>
-#include <sdbus-c++/IProxy.h>
 
 #include "bluez/bluez_calls.hpp"
 #include "bluez/mirror.hpp"
@@ -16,7 +16,7 @@
 namespace btfence::bluez {
 
 class BluezWatchListener {
-public:
+  public:
     virtual ~BluezWatchListener() = default;
     /// org.bluez has an owner; its objects are about to be loaded into the mirror. Device
     /// notifications until bluez_ready() are the initial population, not changes.
@@ -32,8 +32,9 @@ public:
 };
 
 class BluezWatch {
-public:
-    BluezWatch(sdbus::IConnection& connection, BluezCalls& calls, BluezMirror& mirror, BluezWatchListener& listener);
+  public:
+    BluezWatch(sdbus::IConnection& connection, BluezCalls& calls, BluezMirror& mirror,
+               BluezWatchListener& listener);
     ~BluezWatch();
     BluezWatch(const BluezWatch&) = delete;
     BluezWatch& operator=(const BluezWatch&) = delete;
@@ -43,7 +44,7 @@ public:
 
     [[nodiscard]] bool bluez_present() const { return !owner_.empty(); }
 
-private:
+  private:
     void on_name_owner_changed(sdbus::Message& message);
     void on_interfaces_added(sdbus::Message& message);
     void on_interfaces_removed(sdbus::Message& message);
@@ -56,7 +57,7 @@ private:
     BluezCalls& calls_;
     BluezMirror& mirror_;
     BluezWatchListener& listener_;
-    std::string owner_;       ///< unique name of bluetoothd, empty when absent
+    std::string owner_;             ///< unique name of bluetoothd, empty when absent
     std::uint64_t generation_ = 0;  ///< bumps on every owner change; stale replies are dropped
     std::vector<sdbus::Slot> matches_;
     std::unique_ptr<sdbus::IProxy> bus_proxy_;

@@ -65,7 +65,8 @@ void BluezMirror::interfaces_added(const std::string& path, const InterfaceMap& 
     }
 }
 
-void BluezMirror::interfaces_removed(const std::string& path, const std::vector<std::string>& interfaces) {
+void BluezMirror::interfaces_removed(const std::string& path,
+                                     const std::vector<std::string>& interfaces) {
     for (const auto& interface : interfaces) {
         if (interface == kDeviceInterface) {
             const auto it = devices_.find(path);
@@ -136,7 +137,8 @@ std::vector<std::string> BluezMirror::device_paths() const {
     return paths;
 }
 
-void BluezMirror::add_or_update_device(const std::string& path, const PropertyMap& properties, bool from_added) {
+void BluezMirror::add_or_update_device(const std::string& path, const PropertyMap& properties,
+                                       bool from_added) {
     auto it = devices_.find(path);
     const bool is_new = it == devices_.end();
     if (is_new && !from_added) {
@@ -172,8 +174,8 @@ void BluezMirror::add_or_update_device(const std::string& path, const PropertyMa
     }
 }
 
-void BluezMirror::update_adapter(AdapterState& adapter, const std::string& interface, const PropertyMap& properties,
-                                 bool notify) {
+void BluezMirror::update_adapter(AdapterState& adapter, const std::string& interface,
+                                 const PropertyMap& properties, bool notify) {
     if (interface == kAdapterInterface) {
         if (auto address = string_property(properties, "Address")) {
             adapter.address = policy::normalize_address(*address).value_or(std::string());

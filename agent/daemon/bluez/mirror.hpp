@@ -24,10 +24,10 @@ namespace btfence::bluez {
 using InterfaceMap = std::map<std::string, PropertyMap>;
 
 struct AdapterState {
-    std::string path;     ///< "/org/bluez/hci0"
-    std::string name;     ///< "hci0"
-    std::string address;  ///< normalised, may be empty
-    bool has_admin_policy = false;  ///< AdminPolicySet1 present
+    std::string path;                                           ///< "/org/bluez/hci0"
+    std::string name;                                           ///< "hci0"
+    std::string address;                                        ///< normalised, may be empty
+    bool has_admin_policy = false;                              ///< AdminPolicySet1 present
     std::optional<std::vector<std::string>> service_allowlist;  ///< AdminPolicyStatus1 value
 };
 
@@ -42,7 +42,7 @@ struct DeviceState {
 };
 
 class MirrorObserver {
-public:
+  public:
     virtual ~MirrorObserver() = default;
     virtual void device_changed(const DeviceState& device, FactChanges changes, bool added) = 0;
     virtual void device_removed(const std::string& path) = 0;
@@ -55,7 +55,7 @@ public:
 };
 
 class BluezMirror {
-public:
+  public:
     explicit BluezMirror(std::size_t max_devices = 20000) : max_devices_(max_devices) {}
 
     void set_observer(MirrorObserver* observer) { observer_ = observer; }
@@ -78,19 +78,20 @@ public:
     /// Paths of all devices, for sweeps (a copy: acting on a device can remove it).
     [[nodiscard]] std::vector<std::string> device_paths() const;
 
-private:
+  private:
     struct Entry {
         DeviceState state;
         std::list<std::string>::iterator recency;  ///< position in recency_ (front = newest)
     };
 
-    void add_or_update_device(const std::string& path, const PropertyMap& properties, bool from_added);
-    void update_adapter(AdapterState& adapter, const std::string& interface, const PropertyMap& properties,
-                        bool notify);
+    void add_or_update_device(const std::string& path, const PropertyMap& properties,
+                              bool from_added);
+    void update_adapter(AdapterState& adapter, const std::string& interface,
+                        const PropertyMap& properties, bool notify);
     void touch(Entry& entry);
     void evict_if_full();
-    [[nodiscard]] std::string adapter_name_for(const std::string& device_path,
-                                               const std::optional<std::string>& adapter_path) const;
+    [[nodiscard]] std::string adapter_name_for(
+        const std::string& device_path, const std::optional<std::string>& adapter_path) const;
 
     std::size_t max_devices_;
     MirrorObserver* observer_ = nullptr;

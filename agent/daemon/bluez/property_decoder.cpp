@@ -8,7 +8,8 @@
 namespace btfence::bluez {
 namespace {
 
-std::string mismatch(const std::string& name, std::string_view expected, const sdbus::Variant& value) {
+std::string mismatch(const std::string& name, std::string_view expected,
+                     const sdbus::Variant& value) {
     return name + ": expected " + std::string(expected) + ", got " + value.peekValueType();
 }
 
@@ -23,8 +24,8 @@ bool assign_if_changed(T& field, T value) {
 
 // Applies one typed property; returns true when the stored value changed.
 template <typename T>
-bool apply_typed(const std::string& name, const sdbus::Variant& value, std::string_view signature, T& field,
-                 std::vector<std::string>& problems) {
+bool apply_typed(const std::string& name, const sdbus::Variant& value, std::string_view signature,
+                 T& field, std::vector<std::string>& problems) {
     if (!value.containsValueOfType<T>()) {
         problems.push_back(mismatch(name, signature, value));
         return false;
@@ -33,7 +34,8 @@ bool apply_typed(const std::string& name, const sdbus::Variant& value, std::stri
     return assign_if_changed(field, value.get<T>());
 }
 
-bool apply_uuids(const sdbus::Variant& value, policy::DeviceFacts& facts, std::vector<std::string>& problems) {
+bool apply_uuids(const sdbus::Variant& value, policy::DeviceFacts& facts,
+                 std::vector<std::string>& problems) {
     if (!value.containsValueOfType<std::vector<std::string>>()) {
         problems.push_back(mismatch("UUIDs", "as", value));
         return assign_if_changed(facts.uuids, {});
@@ -128,7 +130,8 @@ FactChanges apply_device_properties(const PropertyMap& properties, policy::Devic
                 clear_problems_for(name, problems);
                 changes.identity |= assign_if_changed(facts.address, std::move(*normalized));
             } else {
-                problems.push_back("Address: malformed '" + value.get<std::string>().substr(0, 64) + "'");
+                problems.push_back("Address: malformed '" + value.get<std::string>().substr(0, 64) +
+                                   "'");
             }
         } else if (name == "Paired") {
             changes.engagement |= apply_typed(name, value, "b", facts.paired, problems);

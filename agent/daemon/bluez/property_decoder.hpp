@@ -2,11 +2,11 @@
 // Turns BlueZ property dictionaries (a{sv}) into typed facts. BlueZ is trusted to send the
 // documented types, but a wrong type must never crash the daemon: every mismatch is reported
 // as a problem string and the device is then treated fail-closed by the enforcer.
+#include <sdbus-c++/Types.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <sdbus-c++/Types.h>
 
 #include "btfence/policy/device_facts.hpp"
 

@@ -34,7 +34,8 @@ sdbus::IProxy& SdbusBluezCalls::proxy(const std::string& path) {
     return *slot;
 }
 
-void SdbusBluezCalls::register_agent(const std::string& agent_path, const std::string& capability, Done done) {
+void SdbusBluezCalls::register_agent(const std::string& agent_path, const std::string& capability,
+                                     Done done) {
     proxy(std::string(kBluezPath))
         .callMethodAsync("RegisterAgent")
         .onInterface(std::string(kAgentManagerInterface))
@@ -69,7 +70,8 @@ void SdbusBluezCalls::disconnect_device(const std::string& device_path, Done don
         .uponReplyInvoke(reply_to(std::move(done)));
 }
 
-void SdbusBluezCalls::remove_device(const std::string& adapter_path, const std::string& device_path, Done done) {
+void SdbusBluezCalls::remove_device(const std::string& adapter_path, const std::string& device_path,
+                                    Done done) {
     proxy(adapter_path)
         .callMethodAsync("RemoveDevice")
         .onInterface(std::string(kAdapterInterface))
@@ -78,8 +80,8 @@ void SdbusBluezCalls::remove_device(const std::string& adapter_path, const std::
         .uponReplyInvoke(reply_to(std::move(done)));
 }
 
-void SdbusBluezCalls::set_service_allowlist(const std::string& adapter_path, const std::vector<std::string>& uuids,
-                                            Done done) {
+void SdbusBluezCalls::set_service_allowlist(const std::string& adapter_path,
+                                            const std::vector<std::string>& uuids, Done done) {
     proxy(adapter_path)
         .callMethodAsync("SetServiceAllowList")
         .onInterface(std::string(kAdminPolicySetInterface))
@@ -94,17 +96,18 @@ void SdbusBluezCalls::get_managed_objects(
         .callMethodAsync("GetManagedObjects")
         .onInterface(std::string(kObjectManagerInterface))
         .withTimeout(kCallTimeout)
-        .uponReplyInvoke([done = std::move(done)](
-                             const sdbus::Error* error,
-                             const std::map<sdbus::ObjectPath, std::map<std::string, PropertyMap>>& objects) {
-            ManagedObjects converted;
-            if (error == nullptr) {
-                for (const auto& [path, interfaces] : objects) {
-                    converted.emplace(path, interfaces);
+        .uponReplyInvoke(
+            [done = std::move(done)](
+                const sdbus::Error* error,
+                const std::map<sdbus::ObjectPath, std::map<std::string, PropertyMap>>& objects) {
+                ManagedObjects converted;
+                if (error == nullptr) {
+                    for (const auto& [path, interfaces] : objects) {
+                        converted.emplace(path, interfaces);
+                    }
                 }
-            }
-            done(describe(error), std::move(converted));
-        });
+                done(describe(error), std::move(converted));
+            });
 }
 
 void SdbusBluezCalls::get_device_properties(
@@ -115,9 +118,10 @@ void SdbusBluezCalls::get_device_properties(
         .onInterface(std::string(kPropertiesInterface))
         .withTimeout(kCallTimeout)
         .withArguments(std::string(kDeviceInterface))
-        .uponReplyInvoke([done = std::move(done)](const sdbus::Error* error, const PropertyMap& properties) {
-            done(describe(error), properties);
-        });
+        .uponReplyInvoke(
+            [done = std::move(done)](const sdbus::Error* error, const PropertyMap& properties) {
+                done(describe(error), properties);
+            });
 }
 
 void SdbusBluezCalls::forget(const std::string& path) {
@@ -128,7 +132,9 @@ void SdbusBluezCalls::forget(const std::string& path) {
     }
 }
 
-void SdbusBluezCalls::collect_retired() { retired_.clear(); }
+void SdbusBluezCalls::collect_retired() {
+    retired_.clear();
+}
 
 void SdbusBluezCalls::reset() {
     for (auto& [path, proxy] : proxies_) {

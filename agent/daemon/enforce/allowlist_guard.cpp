@@ -27,10 +27,12 @@ void AllowlistGuard::adapter_added(const bluez::AdapterState& adapter) {
     }
     if (!adapter.has_admin_policy) {
         if (unavailable_reported_.insert(adapter.path).second) {
-            audit::Event event = policy_event(
-                audit::Action::ServiceAllowlistUnavailable, &policies_.current(),
-                "Adapter " + adapter.name + " has no org.bluez.AdminPolicySet1 (bluetoothd built without the "
-                "admin plugin); profile lockdown is not available, pairing enforcement is unaffected");
+            audit::Event event =
+                policy_event(audit::Action::ServiceAllowlistUnavailable, &policies_.current(),
+                             "Adapter " + adapter.name +
+                                 " has no org.bluez.AdminPolicySet1 (bluetoothd built without the "
+                                 "admin plugin); profile lockdown is not available, pairing "
+                                 "enforcement is unaffected");
             event.outcome = audit::Outcome::Success;
             event.reason = "AdminPolicySet1 absent on " + adapter.path;
             emit_(std::move(event));
@@ -59,7 +61,8 @@ void AllowlistGuard::allowlist_changed(const bluez::AdapterState& adapter) {
                                       "The service allowlist of " + adapter.name +
                                           " was changed behind btfenced's back; restoring it");
     event.outcome = audit::Outcome::Success;
-    event.reason = "found [" + join(*adapter.service_allowlist) + "], policy wants [" + join(expected) + "]";
+    event.reason =
+        "found [" + join(*adapter.service_allowlist) + "], policy wants [" + join(expected) + "]";
     event.trigger = "AdminPolicyStatus1.ServiceAllowList";
     emit_(std::move(event));
     apply(adapter, "tamper-restore");
@@ -85,8 +88,9 @@ void AllowlistGuard::apply(const bluez::AdapterState& adapter, const char* why) 
     const policy::Policy& policy = policies_.current();
     const auto list = policy.service_allowlist();
     if (policy.mode == policy::Mode::Audit) {
-        audit::Event event = policy_event(audit::Action::ServiceAllowlistApplied, &policy,
-                                          "Audit mode: would set the service allowlist of " + adapter.name);
+        audit::Event event =
+            policy_event(audit::Action::ServiceAllowlistApplied, &policy,
+                         "Audit mode: would set the service allowlist of " + adapter.name);
         event.outcome = audit::Outcome::Unknown;
         event.reason = "[" + join(list) + "]";
         event.trigger = why;
@@ -96,16 +100,18 @@ void AllowlistGuard::apply(const bluez::AdapterState& adapter, const char* why) 
     applying_.insert(adapter.path);
     const std::string path = adapter.path;
     const std::string name = adapter.name;
-    calls_.set_service_allowlist(path, list, [this, path, name, list, why](const std::optional<std::string>& error) {
-        applying_.erase(path);
-        audit::Event event = policy_event(audit::Action::ServiceAllowlistApplied, &policies_.current(),
-                                          (error ? "FAILED to set" : "Set") + std::string(" the service allowlist of ") +
-                                              name);
-        event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
-        event.reason = "[" + join(list) + "]" + (error ? "; " + *error : std::string());
-        event.trigger = why;
-        emit_(std::move(event));
-    });
+    calls_.set_service_allowlist(
+        path, list, [this, path, name, list, why](const std::optional<std::string>& error) {
+            applying_.erase(path);
+            audit::Event event =
+                policy_event(audit::Action::ServiceAllowlistApplied, &policies_.current(),
+                             (error ? "FAILED to set" : "Set") +
+                                 std::string(" the service allowlist of ") + name);
+            event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
+            event.reason = "[" + join(list) + "]" + (error ? "; " + *error : std::string());
+            event.trigger = why;
+            emit_(std::move(event));
+        });
 }
 
 }  // namespace btfence::enforce

@@ -15,7 +15,7 @@
 namespace btfence::enforce {
 
 class AllowlistGuard {
-public:
+  public:
     using Emit = std::function<void(audit::Event)>;
 
     AllowlistGuard(bluez::BluezCalls& calls, const PolicyStore& policies, Emit emit)
@@ -29,7 +29,7 @@ public:
     void apply_all(const bluez::BluezMirror& mirror);
     void reset();
 
-private:
+  private:
     [[nodiscard]] bool wanted_on(const bluez::AdapterState& adapter) const;
     void apply(const bluez::AdapterState& adapter, const char* why);
 

@@ -27,7 +27,8 @@ std::string engagement_of(const bluez::DeviceState& device) {
 
 std::string label(const bluez::DeviceState& device) {
     const auto& name = device.facts.display_name();
-    return (name.empty() ? std::string("unnamed device") : "'" + name + "'") + " (" + device.facts.address + ")";
+    return (name.empty() ? std::string("unnamed device") : "'" + name + "'") + " (" +
+           device.facts.address + ")";
 }
 
 const char* sweep_name(SweepKind kind) {
@@ -44,11 +45,13 @@ const char* sweep_name(SweepKind kind) {
 
 }  // namespace
 
-void Enforcer::device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added) {
+void Enforcer::device_changed(const bluez::DeviceState& device, bluez::FactChanges changes,
+                              bool added) {
     if (!added && !changes.any()) {
         return;
     }
-    std::string trigger = added ? "device-added" : (changes.identity ? "services-changed" : "state-changed");
+    std::string trigger =
+        added ? "device-added" : (changes.identity ? "services-changed" : "state-changed");
     trigger += ":" + engagement_of(device);
     evaluate(device, trigger, nullptr);
 }
@@ -73,7 +76,8 @@ void Enforcer::reset() {
     tracking_.clear();
 }
 
-void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& trigger, SweepKind* sweep) {
+void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& trigger,
+                        SweepKind* sweep) {
     if (!device.engaged()) {
         // Only engaged devices can be a threat; advertisers are not acted on (or logged:
         // a crowded room would flood the audit trail), nor tracked.
@@ -88,7 +92,8 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
         const bool bonded = device.facts.paired || device.facts.bonded;
         if (bonded && !tracking.bond_reported) {
             tracking.bond_reported = true;
-            audit::Event event = device_event(audit::Action::BondKept, device, decision, policy, trigger);
+            audit::Event event =
+                device_event(audit::Action::BondKept, device, decision, policy, trigger);
             event.outcome = audit::Outcome::Success;
             event.message = "Kept the bond of " + label(device) + ": rule " + decision.rule_id;
             emit_(std::move(event));
@@ -96,17 +101,21 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
         return;
     }
 
-    if (sweep != nullptr && *sweep == SweepKind::Startup && policy.existing_bonds == policy::ExistingBonds::Keep &&
+    if (sweep != nullptr && *sweep == SweepKind::Startup &&
+        policy.existing_bonds == policy::ExistingBonds::Keep &&
         (device.facts.paired || device.facts.bonded)) {
         grandfathered_.insert(device.path);
     }
     if (grandfathered_.contains(device.path)) {
         if (!tracking.bond_reported) {
             tracking.bond_reported = true;
-            audit::Event event = device_event(audit::Action::BondKept, device, decision, policy, trigger);
+            audit::Event event =
+                device_event(audit::Action::BondKept, device, decision, policy, trigger);
             event.outcome = audit::Outcome::Success;
-            event.reason = "existing_bonds = \"keep\": bonded before btfenced started; " + decision.reason;
-            event.message = "Kept the existing bond of " + label(device) + " although policy denies it";
+            event.reason =
+                "existing_bonds = \"keep\": bonded before btfenced started; " + decision.reason;
+            event.message =
+                "Kept the existing bond of " + label(device) + " although policy denies it";
             emit_(std::move(event));
         }
         return;
@@ -118,24 +127,29 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
             return;  // already reported this would-be removal
         }
         tracking.audit_reported_key = key;
-        audit::Event event = device_event(audit::Action::DeviceRemoved, device, decision, policy, trigger);
+        audit::Event event =
+            device_event(audit::Action::DeviceRemoved, device, decision, policy, trigger);
         event.outcome = audit::Outcome::Unknown;
-        event.message = "Audit mode: would have removed " + label(device) + " (rule " + decision.rule_id + ")";
+        event.message =
+            "Audit mode: would have removed " + label(device) + " (rule " + decision.rule_id + ")";
         emit_(std::move(event));
         return;
     }
     remove(device, decision, trigger);
 }
 
-void Enforcer::remove(const bluez::DeviceState& device, const policy::Decision& decision, const std::string& trigger) {
+void Enforcer::remove(const bluez::DeviceState& device, const policy::Decision& decision,
+                      const std::string& trigger) {
     auto& tracking = tracking_[device.path];
     if (tracking.removal_in_flight) {
         return;
     }
     tracking.removal_in_flight = true;
     const policy::Policy& policy = policies_.current();
-    audit::Event event = device_event(audit::Action::DeviceRemoved, device, decision, policy, trigger);
-    event.message = "Removed " + label(device) + " (" + engagement_of(device) + "): rule " + decision.rule_id;
+    audit::Event event =
+        device_event(audit::Action::DeviceRemoved, device, decision, policy, trigger);
+    event.message =
+        "Removed " + label(device) + " (" + engagement_of(device) + "): rule " + decision.rule_id;
     const std::string path = device.path;
 
     // Both calls go out now, back to back: RemoveDevice does not wait for the disconnection,
@@ -143,20 +157,21 @@ void Enforcer::remove(const bluez::DeviceState& device, const policy::Decision& 
     calls_.disconnect_device(path, [](const std::optional<std::string>& /*error*/) {
         // A device that is not connected answers NotConnected; RemoveDevice decides the outcome.
     });
-    calls_.remove_device(adapter_path_of(path), path,
-                         [this, path, event = std::move(event)](const std::optional<std::string>& error) mutable {
-                             if (error) {
-                                 event.outcome = audit::Outcome::Failure;
-                                 event.reason += "; RemoveDevice failed: " + *error;
-                                 event.message = "FAILED to remove: " + event.message;
-                                 if (auto it = tracking_.find(path); it != tracking_.end()) {
-                                     it->second.removal_in_flight = false;
-                                 }
-                             } else {
-                                 event.outcome = audit::Outcome::Success;
-                             }
-                             emit_(std::move(event));
-                         });
+    calls_.remove_device(
+        adapter_path_of(path), path,
+        [this, path, event = std::move(event)](const std::optional<std::string>& error) mutable {
+            if (error) {
+                event.outcome = audit::Outcome::Failure;
+                event.reason += "; RemoveDevice failed: " + *error;
+                event.message = "FAILED to remove: " + event.message;
+                if (auto it = tracking_.find(path); it != tracking_.end()) {
+                    it->second.removal_in_flight = false;
+                }
+            } else {
+                event.outcome = audit::Outcome::Success;
+            }
+            emit_(std::move(event));
+        });
 }
 
 }  // namespace btfence::enforce

@@ -24,12 +24,16 @@ enum class SweepKind {
 };
 
 class Enforcer {
-public:
+  public:
     using Emit = std::function<void(audit::Event)>;
 
-    Enforcer(const bluez::BluezMirror& mirror, bluez::BluezCalls& calls, const PolicyStore& policies,
-             const DecisionClock& clock, Emit emit)
-        : mirror_(mirror), calls_(calls), policies_(policies), clock_(clock), emit_(std::move(emit)) {}
+    Enforcer(const bluez::BluezMirror& mirror, bluez::BluezCalls& calls,
+             const PolicyStore& policies, const DecisionClock& clock, Emit emit)
+        : mirror_(mirror),
+          calls_(calls),
+          policies_(policies),
+          clock_(clock),
+          emit_(std::move(emit)) {}
 
     /// A device appeared or a fact a decision depends on changed.
     void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added);
@@ -42,7 +46,7 @@ public:
     /// Devices kept under `existing_bonds = "keep"` (bonded and denied at start-up).
     [[nodiscard]] std::size_t grandfathered_count() const { return grandfathered_.size(); }
 
-private:
+  private:
     struct Tracking {
         bool removal_in_flight = false;
         bool bond_reported = false;      ///< bond-kept already said for this bond
@@ -50,7 +54,8 @@ private:
     };
 
     void evaluate(const bluez::DeviceState& device, const std::string& trigger, SweepKind* sweep);
-    void remove(const bluez::DeviceState& device, const policy::Decision& decision, const std::string& trigger);
+    void remove(const bluez::DeviceState& device, const policy::Decision& decision,
+                const std::string& trigger);
 
     const bluez::BluezMirror& mirror_;
     bluez::BluezCalls& calls_;

@@ -31,17 +31,22 @@ std::uint32_t to_epoll(short events) {
 
 }  // namespace
 
-BusSource::BusSource(EventLoop& loop, sdbus::IConnection& connection, std::function<void()> between_dispatches,
+BusSource::BusSource(EventLoop& loop, sdbus::IConnection& connection,
+                     std::function<void()> between_dispatches,
                      std::function<void(const std::exception&)> on_error)
-    : connection_(connection), between_dispatches_(std::move(between_dispatches)), on_error_(std::move(on_error)) {
+    : connection_(connection),
+      between_dispatches_(std::move(between_dispatches)),
+      on_error_(std::move(on_error)) {
     const auto poll = connection_.getEventLoopPollData();
     sd_event_source* io = nullptr;
-    check(sd_event_add_io(loop.get(), &io, poll.fd, to_epoll(poll.events), &BusSource::on_ready, this),
+    check(sd_event_add_io(loop.get(), &io, poll.fd, to_epoll(poll.events), &BusSource::on_ready,
+                          this),
           "sd_event_add_io");
     io_ = Source(io);
     check(sd_event_source_set_prepare(io, &BusSource::on_prepare), "sd_event_source_set_prepare");
     sd_event_source* timer = nullptr;
-    check(sd_event_add_time(loop.get(), &timer, CLOCK_MONOTONIC, UINT64_MAX, 0, &BusSource::on_timeout, this),
+    check(sd_event_add_time(loop.get(), &timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
+                            &BusSource::on_timeout, this),
           "sd_event_add_time");
     timer_ = Source(timer);
     check(sd_event_source_set_enabled(timer, SD_EVENT_OFF), "sd_event_source_set_enabled");
@@ -52,7 +57,8 @@ int BusSource::on_prepare(sd_event_source* /*source*/, void* userdata) {
     return 0;
 }
 
-int BusSource::on_ready(sd_event_source* /*source*/, int /*fd*/, std::uint32_t /*revents*/, void* userdata) {
+int BusSource::on_ready(sd_event_source* /*source*/, int /*fd*/, std::uint32_t /*revents*/,
+                        void* userdata) {
     static_cast<BusSource*>(userdata)->dispatch();
     return 0;
 }

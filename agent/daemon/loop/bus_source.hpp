@@ -2,23 +2,24 @@
 // Drives an sdbus-c++ connection from the sd-event loop: sdbus-c++ 1.2 exposes the bus's
 // fd, poll events and timeout (getEventLoopPollData); before every poll the loop refreshes
 // them, and when the fd is ready or the timeout passes it lets sdbus-c++ dispatch.
-#include <functional>
-
 #include <sdbus-c++/IConnection.h>
+
+#include <functional>
 
 #include "loop/event_loop.hpp"
 
 namespace btfence::loop {
 
 class BusSource {
-public:
+  public:
     /// `between_dispatches` runs before each poll, outside any D-Bus callback (used to free
     /// resources that callbacks may still have been using). `on_error` gets exceptions that
     /// escaped a D-Bus callback: logged, never fatal.
-    BusSource(EventLoop& loop, sdbus::IConnection& connection, std::function<void()> between_dispatches,
+    BusSource(EventLoop& loop, sdbus::IConnection& connection,
+              std::function<void()> between_dispatches,
               std::function<void(const std::exception&)> on_error);
 
-private:
+  private:
     static int on_prepare(sd_event_source* source, void* userdata);
     static int on_ready(sd_event_source* source, int fd, std::uint32_t revents, void* userdata);
     static int on_timeout(sd_event_source* source, std::uint64_t usec, void* userdata);

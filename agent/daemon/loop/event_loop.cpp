@@ -38,7 +38,9 @@ void Source::reset() {
     }
 }
 
-EventLoop::EventLoop() { check(sd_event_new(&event_), "sd_event_new"); }
+EventLoop::EventLoop() {
+    check(sd_event_new(&event_), "sd_event_new");
+}
 
 EventLoop::~EventLoop() {
     sources_.clear();
@@ -55,7 +57,9 @@ void EventLoop::on_signal(int signal, std::function<void()> handler) {
     sd_event_source* source = nullptr;
     check(sd_event_add_signal(
               event_, &source, signal,
-              [](sd_event_source*, const signalfd_siginfo*, void* userdata) { return run_handler(userdata); },
+              [](sd_event_source*, const signalfd_siginfo*, void* userdata) {
+                  return run_handler(userdata);
+              },
               stored.get()),
           "sd_event_add_signal");
     sources_.emplace_back(source);
@@ -80,19 +84,22 @@ void EventLoop::defer(std::function<void()> task) {
     }
 }
 
-void EventLoop::set_realtime_timer(TimerSlot& slot, std::optional<std::chrono::system_clock::time_point> when,
+void EventLoop::set_realtime_timer(TimerSlot& slot,
+                                   std::optional<std::chrono::system_clock::time_point> when,
                                    std::function<void()> handler) {
     slot.source.reset();
     slot.handler = std::move(handler);
     if (!when) {
         return;
     }
-    const auto usec = std::chrono::duration_cast<std::chrono::microseconds>(when->time_since_epoch()).count();
+    const auto usec =
+        std::chrono::duration_cast<std::chrono::microseconds>(when->time_since_epoch()).count();
     sd_event_source* source = nullptr;
     // Accuracy 1 µs: an expiring exemption must end on time, and the timer fires rarely.
     check(sd_event_add_time(
               event_, &source, CLOCK_REALTIME, usec < 0 ? 0 : static_cast<std::uint64_t>(usec), 1,
-              [](sd_event_source*, std::uint64_t, void* userdata) { return run_handler(userdata); }, &slot.handler),
+              [](sd_event_source*, std::uint64_t, void* userdata) { return run_handler(userdata); },
+              &slot.handler),
           "sd_event_add_time");
     slot.source = Source(source);
 }
@@ -107,7 +114,8 @@ void EventLoop::watch_file(const std::string& directory, const std::string& file
     userdata_.push_back(watch);
     sd_event_source* source = nullptr;
     check(sd_event_add_inotify(
-              event_, &source, directory.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE,
+              event_, &source, directory.c_str(),
+              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE,
               [](sd_event_source*, const struct inotify_event* event, void* userdata) {
                   auto* w = static_cast<Watch*>(userdata);
                   if (event->len > 0 && w->file_name == event->name) {
@@ -120,10 +128,16 @@ void EventLoop::watch_file(const std::string& directory, const std::string& file
     sources_.emplace_back(source);
 }
 
-void EventLoop::enable_watchdog() { check(sd_event_set_watchdog(event_, 1), "sd_event_set_watchdog"); }
+void EventLoop::enable_watchdog() {
+    check(sd_event_set_watchdog(event_, 1), "sd_event_set_watchdog");
+}
 
-int EventLoop::run() { return sd_event_loop(event_); }
+int EventLoop::run() {
+    return sd_event_loop(event_);
+}
 
-void EventLoop::exit(int code) { sd_event_exit(event_, code); }
+void EventLoop::exit(int code) {
+    sd_event_exit(event_, code);
+}
 
 }  // namespace btfence::loop

@@ -8,14 +8,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 namespace btfence::loop {
 
 /// Owns one sd_event_source and unrefs it on destruction.
 class Source {
-public:
+  public:
     Source() = default;
     explicit Source(sd_event_source* source) : source_(source) {}
     ~Source() { reset(); }
@@ -26,7 +26,7 @@ public:
     void reset();
     [[nodiscard]] sd_event_source* get() const { return source_; }
 
-private:
+  private:
     sd_event_source* source_ = nullptr;
 };
 
@@ -37,7 +37,7 @@ struct TimerSlot {
 };
 
 class EventLoop {
-public:
+  public:
     EventLoop();
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
@@ -50,18 +50,20 @@ public:
     /// Runs `task` once, on the next loop iteration (after the current dispatch returns).
     void defer(std::function<void()> task);
     /// Arms (or re-arms) the single wall-clock timer `slot` for `when`; nullopt disarms it.
-    void set_realtime_timer(TimerSlot& slot, std::optional<std::chrono::system_clock::time_point> when,
+    void set_realtime_timer(TimerSlot& slot,
+                            std::optional<std::chrono::system_clock::time_point> when,
                             std::function<void()> handler);
     /// Calls `handler` when a file named `file_name` in `directory` is written and closed,
     /// created, moved in or deleted (editors and config management replace files).
-    void watch_file(const std::string& directory, const std::string& file_name, std::function<void()> handler);
+    void watch_file(const std::string& directory, const std::string& file_name,
+                    std::function<void()> handler);
     /// Sends WATCHDOG=1 at half of WATCHDOG_USEC, when systemd asked for it.
     void enable_watchdog();
 
     int run();
     void exit(int code);
 
-private:
+  private:
     sd_event* event_ = nullptr;
     std::vector<std::shared_ptr<void>> userdata_;  ///< what long-lived sources point at
     std::vector<Source> sources_;                  ///< destroyed before userdata_

@@ -4,8 +4,8 @@
 
 namespace btfence::pairing {
 
-Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& gate, EmitLater emit_later,
-                           std::function<void()> on_release)
+Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& gate,
+                           EmitLater emit_later, std::function<void()> on_release)
     : gate_(gate),
       emit_later_(std::move(emit_later)),
       on_release_(std::move(on_release)),
@@ -19,7 +19,9 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
     object_->registerMethod("RequestAuthorization")
         .onInterface(interface)
         .withInputParamNames("device")
-        .implementedAs([this](const sdbus::ObjectPath& device) { answer(AgentRequest::RequestAuthorization, device); });
+        .implementedAs([this](const sdbus::ObjectPath& device) {
+            answer(AgentRequest::RequestAuthorization, device);
+        });
     object_->registerMethod("RequestConfirmation")
         .onInterface(interface)
         .withInputParamNames("device", "passkey")
@@ -51,9 +53,9 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
     object_->registerMethod("DisplayPasskey")
         .onInterface(interface)
         .withInputParamNames("device", "passkey", "entered")
-        .implementedAs([this](const sdbus::ObjectPath& device, std::uint32_t /*passkey*/, std::uint16_t /*entered*/) {
-            answer(AgentRequest::DisplayPasskey, device);
-        });
+        .implementedAs(
+            [this](const sdbus::ObjectPath& device, std::uint32_t /*passkey*/,
+                   std::uint16_t /*entered*/) { answer(AgentRequest::DisplayPasskey, device); });
     object_->registerMethod("DisplayPinCode")
         .onInterface(interface)
         .withInputParamNames("device", "pincode")
@@ -65,7 +67,8 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
     object_->finishRegistration();
 }
 
-void Agent1Object::answer(AgentRequest request, const sdbus::ObjectPath& device, const std::string& detail) {
+void Agent1Object::answer(AgentRequest request, const sdbus::ObjectPath& device,
+                          const std::string& detail) {
     GateAnswer result = gate_.decide(request, device, detail);
     emit_later_(std::move(result.event));
     if (!result.accept) {

@@ -3,12 +3,12 @@
 // once (empty reply or org.bluez.Error.Rejected), and hands the audit event to `emit_later`,
 // which the daemon runs after the reply has left: an fdatasync of the audit file must not
 // delay a pairing decision.
+#include <sdbus-c++/IConnection.h>
+#include <sdbus-c++/IObject.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <sdbus-c++/IConnection.h>
-#include <sdbus-c++/IObject.h>
 
 #include "pairing/pairing_gate.hpp"
 
@@ -22,14 +22,15 @@ inline constexpr std::string_view kAgentPath = "/org/btfence/agent";
 inline constexpr std::string_view kAgentCapability = "NoInputNoOutput";
 
 class Agent1Object {
-public:
+  public:
     using EmitLater = std::function<void(audit::Event)>;
 
     Agent1Object(sdbus::IConnection& connection, const PairingGate& gate, EmitLater emit_later,
                  std::function<void()> on_release);
 
-private:
-    void answer(AgentRequest request, const sdbus::ObjectPath& device, const std::string& detail = {});
+  private:
+    void answer(AgentRequest request, const sdbus::ObjectPath& device,
+                const std::string& detail = {});
 
     const PairingGate& gate_;
     EmitLater emit_later_;

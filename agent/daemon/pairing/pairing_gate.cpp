@@ -26,7 +26,8 @@ audit::Action action_for(AgentRequest request, bool accept) {
 
 std::string device_label(const bluez::DeviceState& device) {
     const auto& name = device.facts.display_name();
-    return (name.empty() ? std::string("unnamed device") : "'" + name + "'") + " (" + device.facts.address + ")";
+    return (name.empty() ? std::string("unnamed device") : "'" + name + "'") + " (" +
+           device.facts.address + ")";
 }
 
 }  // namespace
@@ -51,7 +52,8 @@ std::string_view to_string(AgentRequest request) {
     return "unknown";
 }
 
-GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_path, const std::string& detail) const {
+GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_path,
+                               const std::string& detail) const {
     const bluez::DeviceState* device = mirror_.device(device_path);
     if (device == nullptr) {
         return unknown_device(request, device_path);
@@ -59,7 +61,8 @@ GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_p
     const policy::Policy& policy = policies_.current();
     policy::Decision decision = decide_device(policy, *device, clock_.now());
     const std::string trigger(to_string(request));
-    const std::string service = detail.empty() ? std::string() : " for service " + policy::describe_uuid(detail);
+    const std::string service =
+        detail.empty() ? std::string() : " for service " + policy::describe_uuid(detail);
 
     GateAnswer answer;
     if (is_display_only(request)) {
@@ -78,13 +81,16 @@ GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_p
         answer.accept = decision.allowed() || !decision.enforce_denial();
     }
 
-    answer.event = device_event(action_for(request, answer.accept || is_display_only(request)), *device, decision,
-                                policy, trigger);
+    answer.event = device_event(action_for(request, answer.accept || is_display_only(request)),
+                                *device, decision, policy, trigger);
     answer.event.reason = decision.reason + (service.empty() ? "" : ";" + service);
     answer.event.outcome = audit::Outcome::Success;
-    const std::string mode_note = policy.mode == policy::Mode::Audit && !decision.allowed() ? " (audit mode: would refuse)" : "";
-    answer.event.message = std::string(answer.accept ? "Accepted " : "Refused ") + trigger + service + " from " +
-                           device_label(*device) + " by rule " + decision.rule_id + mode_note;
+    const std::string mode_note = policy.mode == policy::Mode::Audit && !decision.allowed()
+                                      ? " (audit mode: would refuse)"
+                                      : "";
+    answer.event.message = std::string(answer.accept ? "Accepted " : "Refused ") + trigger +
+                           service + " from " + device_label(*device) + " by rule " +
+                           decision.rule_id + mode_note;
     if (!answer.accept) {
         answer.error_message = "btfence policy: " + decision.reason;
     }
@@ -98,9 +104,10 @@ GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& 
     const policy::Policy& policy = policies_.current();
     answer.accept = is_display_only(request) || policy.mode == policy::Mode::Audit;
     answer.error_message = "btfence policy: unknown device";
-    answer.event = policy_event(action_for(request, answer.accept), &policy,
-                                std::string(answer.accept ? "Accepted " : "Refused ") + std::string(to_string(request)) +
-                                    " for unknown device " + device_path);
+    answer.event =
+        policy_event(action_for(request, answer.accept), &policy,
+                     std::string(answer.accept ? "Accepted " : "Refused ") +
+                         std::string(to_string(request)) + " for unknown device " + device_path);
     answer.event.outcome = audit::Outcome::Success;
     answer.event.rule_id = "unknown-device";
     answer.event.verdict = policy::Verdict::Deny;
@@ -113,7 +120,8 @@ GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& 
 }
 
 audit::Event PairingGate::cancelled() const {
-    audit::Event event = policy_event(audit::Action::PairingCancelled, policies_.has_policy() ? &policies_.current() : nullptr,
+    audit::Event event = policy_event(audit::Action::PairingCancelled,
+                                      policies_.has_policy() ? &policies_.current() : nullptr,
                                       "bluetoothd cancelled the pending agent request");
     event.outcome = audit::Outcome::Success;
     event.trigger = "Cancel";

@@ -29,8 +29,9 @@ struct GateAnswer {
 };
 
 class PairingGate {
-public:
-    PairingGate(const bluez::BluezMirror& mirror, const PolicyStore& policies, const DecisionClock& clock)
+  public:
+    PairingGate(const bluez::BluezMirror& mirror, const PolicyStore& policies,
+                const DecisionClock& clock)
         : mirror_(mirror), policies_(policies), clock_(clock) {}
 
     /// `detail` is the service UUID of AuthorizeService, named in the event's reason (passkeys
@@ -41,8 +42,9 @@ public:
     /// Agent1.Cancel: the pending request was cancelled by bluetoothd.
     [[nodiscard]] audit::Event cancelled() const;
 
-private:
-    [[nodiscard]] GateAnswer unknown_device(AgentRequest request, const std::string& device_path) const;
+  private:
+    [[nodiscard]] GateAnswer unknown_device(AgentRequest request,
+                                            const std::string& device_path) const;
 
     const bluez::BluezMirror& mirror_;
     const PolicyStore& policies_;

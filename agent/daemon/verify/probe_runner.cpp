@@ -43,7 +43,8 @@ policy::Verification parse_probe_output(const std::string& output, int exit_stat
     policy::Verification result;
     result.passed = json["passed"].get<bool>();
     if (json.contains("aaguid") && json["aaguid"].is_string()) {
-        result.aaguid = policy::normalize_aaguid(json["aaguid"].get<std::string>()).value_or(std::string());
+        result.aaguid =
+            policy::normalize_aaguid(json["aaguid"].get<std::string>()).value_or(std::string());
     }
     if (json.contains("detail") && json["detail"].is_string()) {
         result.detail = json["detail"].get<std::string>().substr(0, 512);
@@ -82,9 +83,13 @@ struct ProbeRunner::Probe {
 ProbeRunner::ProbeRunner(loop::EventLoop& loop, std::string probe_path, Done done)
     : loop_(loop), probe_path_(std::move(probe_path)), done_(std::move(done)) {}
 
-ProbeRunner::~ProbeRunner() { probes_.clear(); }
+ProbeRunner::~ProbeRunner() {
+    probes_.clear();
+}
 
-bool ProbeRunner::running(const std::string& device_path) const { return probes_.contains(device_path); }
+bool ProbeRunner::running(const std::string& device_path) const {
+    return probes_.contains(device_path);
+}
 
 void ProbeRunner::start(const std::string& device_path, std::chrono::milliseconds timeout) {
     if (running(device_path)) {
@@ -112,7 +117,8 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
 
     const std::string timeout_text = std::to_string(timeout.count());
-    std::array<const char*, 6> argv = {probe_path_.c_str(), "--device", device_path.c_str(), "--timeout-ms",
+    std::array<const char*, 6> argv = {probe_path_.c_str(),  "--device",
+                                       device_path.c_str(),  "--timeout-ms",
                                        timeout_text.c_str(), nullptr};
     pid_t pid = -1;
     const int spawn_error = posix_spawn(&pid, probe_path_.c_str(), &actions, &attributes,
@@ -138,7 +144,8 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
         loop_.get(), &child, pid, WEXITED,
         [](sd_event_source*, const siginfo_t* info, void* userdata) {
             auto* self = static_cast<Probe*>(userdata);
-            const int status = info->si_code == CLD_EXITED ? info->si_status : 128 + info->si_status;
+            const int status =
+                info->si_code == CLD_EXITED ? info->si_status : 128 + info->si_status;
             self->runner->finish(self->device_path, parse_probe_output(self->drain(), status));
             return 0;
         },
@@ -152,7 +159,8 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
     // Unreffing the source kills and reaps the child: cancel() and shutdown leave no zombie.
     sd_event_source_set_child_process_own(child, 1);
     probe->child = loop::Source(child);
-    loop_.set_realtime_timer(probe->deadline, std::chrono::system_clock::now() + timeout + kKillMargin,
+    loop_.set_realtime_timer(probe->deadline,
+                             std::chrono::system_clock::now() + timeout + kKillMargin,
                              [pid] { kill(pid, SIGKILL); });
     probes_.emplace(device_path, std::move(probe));
 }

@@ -19,7 +19,7 @@ namespace btfence::verify {
 policy::Verification parse_probe_output(const std::string& output, int exit_status);
 
 class ProbeRunner {
-public:
+  public:
     using Done = std::function<void(const std::string& device_path, policy::Verification result)>;
 
     ProbeRunner(loop::EventLoop& loop, std::string probe_path, Done done);
@@ -33,7 +33,7 @@ public:
     void cancel(const std::string& device_path);
     [[nodiscard]] bool running(const std::string& device_path) const;
 
-private:
+  private:
     struct Probe;
     void finish(const std::string& device_path, policy::Verification result);
 

@@ -11,7 +11,9 @@ Verifier::Verifier(loop::EventLoop& loop, bluez::BluezMirror& mirror, const Poli
       clock_(clock),
       emit_(std::move(emit)),
       runner_(loop, std::move(probe_path),
-              [this](const std::string& path, policy::Verification result) { finished(path, std::move(result)); }) {}
+              [this](const std::string& path, policy::Verification result) {
+                  finished(path, std::move(result));
+              }) {}
 
 void Verifier::consider(const bluez::DeviceState& device) {
     const policy::Policy& policy = policies_.current();
@@ -39,14 +41,15 @@ void Verifier::finished(const std::string& path, policy::Verification result) {
     bluez::DeviceState with_result = *device;
     with_result.facts.verification = result;
     const policy::Decision decision = decide_device(policy, with_result, clock_.now());
-    audit::Event event = device_event(result.passed ? audit::Action::VerificationPassed
-                                                    : audit::Action::VerificationFailed,
-                                      with_result, decision, policy, "ctap-get-info");
+    audit::Event event = device_event(
+        result.passed ? audit::Action::VerificationPassed : audit::Action::VerificationFailed,
+        with_result, decision, policy, "ctap-get-info");
     event.outcome = audit::Outcome::Success;
     event.reason = result.detail;
-    event.message = result.passed ? "Verified " + path + " speaks CTAP2 and can hold passkeys"
-                                  : "Suspected spoof: " + path + " claims FIDO but failed the CTAP probe (" +
-                                        result.detail + ")";
+    event.message = result.passed
+                        ? "Verified " + path + " speaks CTAP2 and can hold passkeys"
+                        : "Suspected spoof: " + path + " claims FIDO but failed the CTAP probe (" +
+                              result.detail + ")";
     emit_(std::move(event));
     // Recording it re-decides the device (a failure removes it, an AAGUID rule may now match).
     mirror_.set_verification(path, std::move(result));

@@ -14,7 +14,7 @@
 namespace btfence::verify {
 
 class Verifier {
-public:
+  public:
     using Emit = std::function<void(audit::Event)>;
 
     Verifier(loop::EventLoop& loop, bluez::BluezMirror& mirror, const PolicyStore& policies,
@@ -24,7 +24,7 @@ public:
     void consider(const bluez::DeviceState& device);
     void device_removed(const std::string& path) { runner_.cancel(path); }
 
-private:
+  private:
     void finished(const std::string& path, policy::Verification result);
 
     bluez::BluezMirror& mirror_;

@@ -56,7 +56,8 @@ struct DeviceBuilder {
 inline const std::vector<std::string> kFidoUuids = {"0000fffd-0000-1000-8000-00805f9b34fb"};
 inline const std::vector<std::string> kKeyboardUuids = {"00001812-0000-1000-8000-00805f9b34fb"};
 
-inline void add_adapter(bluez::BluezMirror& mirror, const std::string& name, const std::string& address) {
+inline void add_adapter(bluez::BluezMirror& mirror, const std::string& name,
+                        const std::string& address) {
     mirror.interfaces_added("/org/bluez/" + name,
                             {{"org.bluez.Adapter1", {{"Address", sdbus::Variant(address)}}}});
 }

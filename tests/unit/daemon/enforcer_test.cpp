@@ -10,10 +10,11 @@ namespace btfence::testing {
 namespace {
 
 class EnforcerRig : public bluez::MirrorObserver {
-public:
+  public:
     explicit EnforcerRig(const std::string& policy_toml)
         : policy(policy_toml),
-          enforcer(mirror, calls, policy.store(), clock, [this](audit::Event e) { events.push_back(std::move(e)); }) {
+          enforcer(mirror, calls, policy.store(), clock,
+                   [this](audit::Event e) { events.push_back(std::move(e)); }) {
         mirror.set_observer(this);
         add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
         add_adapter(mirror, "hci1", "00:AA:01:01:00:01");
@@ -93,12 +94,13 @@ TEST(AFidoKeyWhoseServicesResolveToHid, IsRemovedOnceTheUuidsChange) {
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
 
     rig.set(liar.path(), {{"UUIDs", sdbus::Variant(std::vector<std::string>{
-                                         "0000fffd-0000-1000-8000-00805f9b34fb",
-                                         "00001812-0000-1000-8000-00805f9b34fb"})}});
+                                        "0000fffd-0000-1000-8000-00805f9b34fb",
+                                        "00001812-0000-1000-8000-00805f9b34fb"})}});
 
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
     ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
-    EXPECT_NE(rig.last().device->class_reason.find("0x1812"), std::string::npos) << rig.last().device->class_reason;
+    EXPECT_NE(rig.last().device->class_reason.find("0x1812"), std::string::npos)
+        << rig.last().device->class_reason;
 }
 
 TEST(RssiChurn, NeitherDecidesNorActs) {
@@ -113,8 +115,8 @@ TEST(RssiChurn, NeitherDecidesNorActs) {
 }
 
 TEST(AuditMode, ReportsTheWouldBeRemovalOnceAndCallsNothing) {
-    EnforcerRig rig(std::string(kPasskeyOnlyPolicy).replace(std::string(kPasskeyOnlyPolicy).find("enforce"), 7,
-                                                            "audit"));
+    EnforcerRig rig(std::string(kPasskeyOnlyPolicy)
+                        .replace(std::string(kPasskeyOnlyPolicy).find("enforce"), 7, "audit"));
     DeviceBuilder keyboard;
     keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
     rig.set(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
@@ -128,8 +130,9 @@ TEST(AuditMode, ReportsTheWouldBeRemovalOnceAndCallsNothing) {
 }
 
 TEST(ADeviceOnAnUnmanagedAdapter, IsNeverRemoved) {
-    EnforcerRig rig(std::string(kPasskeyOnlyPolicy).replace(std::string(kPasskeyOnlyPolicy).find("default"), 0,
-                                                            "adapters = [\"hci0\"]\n"));
+    EnforcerRig rig(std::string(kPasskeyOnlyPolicy)
+                        .replace(std::string(kPasskeyOnlyPolicy).find("default"), 0,
+                                 "adapters = [\"hci0\"]\n"));
     DeviceBuilder keyboard;
     keyboard.on("hci1").uuids(kKeyboardUuids).flag("Paired").add_to(rig.mirror);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
@@ -137,11 +140,16 @@ TEST(ADeviceOnAnUnmanagedAdapter, IsNeverRemoved) {
 }
 
 TEST(ExistingBondsKeep, GrandfathersBondsFoundAtStartupButNotNewOnes) {
-    EnforcerRig rig(std::string(kPasskeyOnlyPolicy).replace(std::string(kPasskeyOnlyPolicy).find("default"), 0,
-                                                            "existing_bonds = \"keep\"\n"));
+    EnforcerRig rig(std::string(kPasskeyOnlyPolicy)
+                        .replace(std::string(kPasskeyOnlyPolicy).find("default"), 0,
+                                 "existing_bonds = \"keep\"\n"));
     rig.live = false;
     DeviceBuilder old_keyboard;
-    old_keyboard.at("AA:BB:CC:DD:EE:02").uuids(kKeyboardUuids).flag("Paired").flag("Bonded").add_to(rig.mirror);
+    old_keyboard.at("AA:BB:CC:DD:EE:02")
+        .uuids(kKeyboardUuids)
+        .flag("Paired")
+        .flag("Bonded")
+        .add_to(rig.mirror);
     rig.live = true;
     rig.enforcer.sweep(enforce::SweepKind::Startup);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);

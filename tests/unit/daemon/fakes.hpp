@@ -2,7 +2,6 @@
 // Test doubles for the daemon's seams: BlueZ calls recorded instead of sent, a fixed clock,
 // and a policy written to a temporary file.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -25,11 +24,12 @@ struct RecordedCall {
 };
 
 class RecordingBluezCalls final : public bluez::BluezCalls {
-public:
+  public:
     std::vector<RecordedCall> calls;
     std::optional<std::string> fail_with;  ///< error every call answers with
 
-    void register_agent(const std::string& agent_path, const std::string& capability, bluez::Done done) override {
+    void register_agent(const std::string& agent_path, const std::string& capability,
+                        bluez::Done done) override {
         record("RegisterAgent", "/org/bluez", agent_path + " " + capability, done);
     }
     void request_default_agent(const std::string& agent_path, bluez::Done done) override {
@@ -41,11 +41,12 @@ public:
     void disconnect_device(const std::string& device_path, bluez::Done done) override {
         record("Disconnect", device_path, "", done);
     }
-    void remove_device(const std::string& adapter_path, const std::string& device_path, bluez::Done done) override {
+    void remove_device(const std::string& adapter_path, const std::string& device_path,
+                       bluez::Done done) override {
         record("RemoveDevice", adapter_path, device_path, done);
     }
-    void set_service_allowlist(const std::string& adapter_path, const std::vector<std::string>& uuids,
-                               bluez::Done done) override {
+    void set_service_allowlist(const std::string& adapter_path,
+                               const std::vector<std::string>& uuids, bluez::Done done) override {
         std::string joined;
         for (const auto& uuid : uuids) {
             joined += (joined.empty() ? "" : ",") + uuid;
@@ -53,12 +54,14 @@ public:
         record("SetServiceAllowList", adapter_path, joined, done);
     }
     void get_managed_objects(
-        std::function<void(const std::optional<std::string>&, bluez::ManagedObjects)> done) override {
+        std::function<void(const std::optional<std::string>&, bluez::ManagedObjects)> done)
+        override {
         calls.push_back({"GetManagedObjects", "/", ""});
         done(fail_with, {});
     }
-    void get_device_properties(const std::string& device_path,
-                               std::function<void(const std::optional<std::string>&, bluez::PropertyMap)> done) override {
+    void get_device_properties(
+        const std::string& device_path,
+        std::function<void(const std::optional<std::string>&, bluez::PropertyMap)> done) override {
         calls.push_back({"GetAll", device_path, ""});
         done(fail_with, {});
     }
@@ -72,8 +75,9 @@ public:
         return n;
     }
 
-private:
-    void record(std::string method, std::string path, std::string argument, const bluez::Done& done) {
+  private:
+    void record(std::string method, std::string path, std::string argument,
+                const bluez::Done& done) {
         calls.push_back({std::move(method), std::move(path), std::move(argument)});
         if (done) {
             done(fail_with);
@@ -82,21 +86,21 @@ private:
 };
 
 class FixedClock final : public DecisionClock {
-public:
+  public:
     explicit FixedClock(std::string_view rfc3339) : now_(*policy::parse_rfc3339(rfc3339)) {}
     [[nodiscard]] policy::TimePoint now() const override { return now_; }
     void set(std::string_view rfc3339) { now_ = *policy::parse_rfc3339(rfc3339); }
 
-private:
+  private:
     policy::TimePoint now_;
 };
 
 /// A policy file in a fresh temporary directory, loaded into a PolicyStore.
 class TempPolicy {
-public:
+  public:
     explicit TempPolicy(const std::string& toml)
-        : dir_(std::filesystem::temp_directory_path() / ("btfence-test-" + std::to_string(getpid()) + "-" +
-                                                        std::to_string(counter_++))),
+        : dir_(std::filesystem::temp_directory_path() /
+               ("btfence-test-" + std::to_string(getpid()) + "-" + std::to_string(counter_++))),
           store_((dir_ / "policy.toml").string(), false) {
         std::filesystem::create_directories(dir_);
         write(toml);
@@ -112,7 +116,7 @@ public:
     void write(const std::string& toml) { std::ofstream(dir_ / "policy.toml") << toml; }
     PolicyStore& store() { return store_; }
 
-private:
+  private:
     static inline int counter_ = 0;
     std::filesystem::path dir_;
     PolicyStore store_;

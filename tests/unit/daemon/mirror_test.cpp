@@ -32,17 +32,20 @@ TEST(TheMirror, RecordsWrongTypesAsProblemsInsteadOfCrashing) {
     EXPECT_EQ(state->problems.size(), 2U);
     EXPECT_FALSE(state->facts.paired);
 
-    mirror.properties_changed(device.path(), "org.bluez.Device1",
-                              {{"Paired", sdbus::Variant(true)},
-                               {"ServiceData", sdbus::Variant(std::map<std::string, sdbus::Variant>{})}});
-    EXPECT_TRUE(mirror.device(device.path())->problems.empty()) << "a well-typed value clears the problem";
+    mirror.properties_changed(
+        device.path(), "org.bluez.Device1",
+        {{"Paired", sdbus::Variant(true)},
+         {"ServiceData", sdbus::Variant(std::map<std::string, sdbus::Variant>{})}});
+    EXPECT_TRUE(mirror.device(device.path())->problems.empty())
+        << "a well-typed value clears the problem";
 }
 
 TEST(TheMirror, ReadsHybridServiceData) {
     bluez::BluezMirror mirror;
     DeviceBuilder phone;
     phone.properties["ServiceData"] = sdbus::Variant(std::map<std::string, sdbus::Variant>{
-        {"0000fff9-0000-1000-8000-00805f9b34fb", sdbus::Variant(std::vector<std::uint8_t>(20, 0xAB))}});
+        {"0000fff9-0000-1000-8000-00805f9b34fb",
+         sdbus::Variant(std::vector<std::uint8_t>(20, 0xAB))}});
     phone.add_to(mirror);
     const auto& data = mirror.device(phone.path())->facts.service_data;
     ASSERT_EQ(data.size(), 1U);

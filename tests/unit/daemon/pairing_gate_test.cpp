@@ -12,7 +12,8 @@ namespace {
 using pairing::AgentRequest;
 
 struct GateRig {
-    explicit GateRig(const std::string& toml = kPasskeyOnlyPolicy) : policy(toml), gate(mirror, policy.store(), clock) {
+    explicit GateRig(const std::string& toml = kPasskeyOnlyPolicy)
+        : policy(toml), gate(mirror, policy.store(), clock) {
         add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
         add_adapter(mirror, "hci1", "00:AA:01:01:00:01");
         keyboard.named("Keyboard").uuids(kKeyboardUuids).add_to(mirror);
@@ -70,21 +71,24 @@ TEST(TheGate, AcknowledgesDisplayRequestsItCannotRefuse) {
 
 TEST(TheGate, RefusesADeviceItHasNeverSeen) {
     GateRig rig;
-    const auto answer = rig.gate.decide(AgentRequest::RequestAuthorization, "/org/bluez/hci0/dev_00_00_00_00_00_01");
+    const auto answer = rig.gate.decide(AgentRequest::RequestAuthorization,
+                                        "/org/bluez/hci0/dev_00_00_00_00_00_01");
     EXPECT_FALSE(answer.accept);
     EXPECT_EQ(answer.event.rule_id, "unknown-device");
 }
 
 TEST(TheGate, AcceptsEverythingOnAnUnmanagedAdapter) {
-    GateRig rig(std::string(kPasskeyOnlyPolicy).replace(std::string(kPasskeyOnlyPolicy).find("default"), 0,
-                                                        "adapters = [\"hci1\"]\n"));
+    GateRig rig(std::string(kPasskeyOnlyPolicy)
+                    .replace(std::string(kPasskeyOnlyPolicy).find("default"), 0,
+                             "adapters = [\"hci1\"]\n"));
     const auto answer = rig.gate.decide(AgentRequest::RequestAuthorization, rig.keyboard.path());
     EXPECT_TRUE(answer.accept);
     EXPECT_EQ(answer.event.rule_id, "unmanaged-adapter");
 }
 
 TEST(TheGateInAuditMode, AcceptsButRecordsTheDenial) {
-    GateRig rig(std::string(kPasskeyOnlyPolicy).replace(std::string(kPasskeyOnlyPolicy).find("enforce"), 7, "audit"));
+    GateRig rig(std::string(kPasskeyOnlyPolicy)
+                    .replace(std::string(kPasskeyOnlyPolicy).find("enforce"), 7, "audit"));
     const auto answer = rig.gate.decide(AgentRequest::RequestConfirmation, rig.keyboard.path());
     EXPECT_TRUE(answer.accept);
     EXPECT_EQ(answer.event.mode, policy::Mode::Audit);

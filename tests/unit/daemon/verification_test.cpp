@@ -1,7 +1,6 @@
 // Layer 3 on the daemon side: reading the probe's verdict, running it as a child process,
 // and what a failed verification does to a device that claims to be a FIDO key.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <fstream>
@@ -34,9 +33,10 @@ TEST(TheProbeOutput, IsAFailureWhenItIsNotAVerdict) {
 }
 
 class ScriptFile {
-public:
+  public:
     explicit ScriptFile(const std::string& body)
-        : path_(std::filesystem::temp_directory_path() / ("btfence-probe-" + std::to_string(getpid()) + ".sh")) {
+        : path_(std::filesystem::temp_directory_path() /
+                ("btfence-probe-" + std::to_string(getpid()) + ".sh")) {
         std::ofstream(path_) << "#!/bin/sh\n" << body << "\n";
         chmod(path_.c_str(), 0700);
     }
@@ -45,21 +45,23 @@ public:
     ScriptFile& operator=(const ScriptFile&) = delete;
     [[nodiscard]] std::string path() const { return path_.string(); }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 TEST(TheProbeRunner, RunsTheProbeAsAChildAndPassesItTheDevice) {
     // The fake probe echoes its arguments back in `detail`.
-    ScriptFile probe(R"(printf '{"passed": true, "aaguid": "", "detail": "%s %s %s %s"}\n' "$1" "$2" "$3" "$4")");
+    ScriptFile probe(
+        R"(printf '{"passed": true, "aaguid": "", "detail": "%s %s %s %s"}\n' "$1" "$2" "$3" "$4")");
     loop::EventLoop loop;
     std::optional<policy::Verification> seen;
     std::string seen_path;
-    verify::ProbeRunner runner(loop, probe.path(), [&](const std::string& path, policy::Verification result) {
-        seen_path = path;
-        seen = std::move(result);
-        loop.exit(0);
-    });
+    verify::ProbeRunner runner(loop, probe.path(),
+                               [&](const std::string& path, policy::Verification result) {
+                                   seen_path = path;
+                                   seen = std::move(result);
+                                   loop.exit(0);
+                               });
     runner.start("/org/bluez/hci0/dev_AA", std::chrono::milliseconds(1500));
     EXPECT_TRUE(runner.running("/org/bluez/hci0/dev_AA"));
     ASSERT_EQ(loop.run(), 0);
@@ -73,18 +75,20 @@ TEST(TheProbeRunner, RunsTheProbeAsAChildAndPassesItTheDevice) {
 TEST(TheProbeRunner, ReportsAMissingProbeAsAFailure) {
     loop::EventLoop loop;
     std::optional<policy::Verification> seen;
-    verify::ProbeRunner runner(loop, "/nonexistent/btfence-probe",
-                               [&](const std::string&, policy::Verification result) { seen = std::move(result); });
+    verify::ProbeRunner runner(
+        loop, "/nonexistent/btfence-probe",
+        [&](const std::string&, policy::Verification result) { seen = std::move(result); });
     runner.start("/org/bluez/hci0/dev_AA", std::chrono::milliseconds(100));
     ASSERT_TRUE(seen.has_value());
     EXPECT_FALSE(seen->passed);
 }
 
 class VerificationRig : public bluez::MirrorObserver {
-public:
+  public:
     VerificationRig()
         : policy(kPasskeyOnlyPolicy),
-          enforcer(mirror, calls, policy.store(), clock, [this](audit::Event e) { events.push_back(std::move(e)); }) {
+          enforcer(mirror, calls, policy.store(), clock,
+                   [this](audit::Event e) { events.push_back(std::move(e)); }) {
         mirror.set_observer(this);
         add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
     }

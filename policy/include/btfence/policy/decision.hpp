@@ -11,12 +11,12 @@ namespace btfence::policy {
 
 struct Decision {
     Verdict verdict = Verdict::Deny;
-    std::string rule_id;       ///< matching rule's id, or "default"
-    std::string rule_reason;   ///< the rule's free-text `reason`, may be empty
+    std::string rule_id;      ///< matching rule's id, or "default"
+    std::string rule_reason;  ///< the rule's free-text `reason`, may be empty
     Classification classification;
-    std::string reason;        ///< human-readable: why this verdict for this device
+    std::string reason;  ///< human-readable: why this verdict for this device
     Mode mode = Mode::Enforce;
-    bool managed = true;       ///< false: the device's adapter is outside `policy.adapters`
+    bool managed = true;  ///< false: the device's adapter is outside `policy.adapters`
     /// Next instant at which this device's decision could change (an exemption that would
     /// match it starting or expiring). nullopt = not time-dependent.
     std::optional<TimePoint> next_change;

@@ -11,18 +11,18 @@ namespace btfence::policy {
 
 /// Outcome of the CTAP authenticatorGetInfo probe (layer 3), when one ran.
 struct Verification {
-    bool passed = false;   ///< spoke CTAP2 and is passkey-capable (FIDO_2_0+ and rk)
-    std::string aaguid;    ///< normalised AAGUID reported by the authenticator, may be empty
-    std::string detail;    ///< why it failed, or a summary of what it reported
+    bool passed = false;  ///< spoke CTAP2 and is passkey-capable (FIDO_2_0+ and rk)
+    std::string aaguid;   ///< normalised AAGUID reported by the authenticator, may be empty
+    std::string detail;   ///< why it failed, or a summary of what it reported
 };
 
 struct DeviceFacts {
-    std::string adapter;       ///< adapter name, "hci0"
-    std::string adapter_address;  ///< adapter's own address, used by `adapters` matching
-    std::string address;       ///< "AA:BB:CC:DD:EE:FF"
-    std::string address_type;  ///< "public" | "random" (BlueZ AddressType)
-    std::string name;          ///< Device1.Name, may be empty
-    std::string alias;         ///< Device1.Alias, may be empty
+    std::string adapter;             ///< adapter name, "hci0"
+    std::string adapter_address;     ///< adapter's own address, used by `adapters` matching
+    std::string address;             ///< "AA:BB:CC:DD:EE:FF"
+    std::string address_type;        ///< "public" | "random" (BlueZ AddressType)
+    std::string name;                ///< Device1.Name, may be empty
+    std::string alias;               ///< Device1.Alias, may be empty
     std::vector<std::string> uuids;  ///< canonical 128-bit UUIDs (Device1.UUIDs)
     std::map<std::string, std::vector<std::uint8_t>> service_data;  ///< canonical UUID -> bytes
     bool paired = false;

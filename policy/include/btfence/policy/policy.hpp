@@ -30,8 +30,8 @@ struct Rule {
     std::vector<std::string> addresses;  ///< normalised
     std::vector<std::string> ouis;       ///< normalised "00:1B:DC"
     std::optional<std::string> name_glob;
-    std::vector<std::string> adapters;   ///< names ("hci0") or normalised addresses
-    std::vector<std::string> aaguids;    ///< normalised
+    std::vector<std::string> adapters;  ///< names ("hci0") or normalised addresses
+    std::vector<std::string> aaguids;   ///< normalised
     std::optional<bool> verified;
     std::optional<TimePoint> not_before;
     std::optional<TimePoint> expires;
