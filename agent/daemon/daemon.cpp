@@ -50,7 +50,11 @@ void Daemon::emit_after_reply(audit::Event event) {
 void Daemon::start() {
     bus_source_ = std::make_unique<loop::BusSource>(
         loop_, connection_, [this] { calls_.collect_retired(); },
-        [](const std::exception& e) { spdlog::error("D-Bus callback failed: {}", e.what()); });
+        [](const std::exception& e) { spdlog::error("D-Bus callback failed: {}", e.what()); },
+        [this] {
+            spdlog::critical("lost the system bus connection; exiting so that systemd restarts btfenced");
+            loop_.exit(1);
+        });
     agent_ = std::make_unique<pairing::Agent1Object>(
         connection_, gate_, [this](audit::Event e) { emit_after_reply(std::move(e)); },
         [this] {

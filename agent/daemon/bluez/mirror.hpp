@@ -56,7 +56,10 @@ class MirrorObserver {
 
 class BluezMirror {
   public:
-    explicit BluezMirror(std::size_t max_devices = 20000) : max_devices_(max_devices) {}
+    /// Enough for a crowded conference hall; each entry costs well under 1 KiB.
+    static constexpr std::size_t kDefaultMaxDevices = 8192;
+
+    explicit BluezMirror(std::size_t max_devices = kDefaultMaxDevices) : max_devices_(max_devices) {}
 
     void set_observer(MirrorObserver* observer) { observer_ = observer; }
 

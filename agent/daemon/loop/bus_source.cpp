@@ -33,10 +33,12 @@ std::uint32_t to_epoll(short events) {
 
 BusSource::BusSource(EventLoop& loop, sdbus::IConnection& connection,
                      std::function<void()> between_dispatches,
-                     std::function<void(const std::exception&)> on_error)
+                     std::function<void(const std::exception&)> on_error,
+                     std::function<void()> on_disconnected)
     : connection_(connection),
       between_dispatches_(std::move(between_dispatches)),
-      on_error_(std::move(on_error)) {
+      on_error_(std::move(on_error)),
+      on_disconnected_(std::move(on_disconnected)) {
     const auto poll = connection_.getEventLoopPollData();
     sd_event_source* io = nullptr;
     check(sd_event_add_io(loop.get(), &io, poll.fd, to_epoll(poll.events), &BusSource::on_ready,
@@ -57,18 +59,19 @@ int BusSource::on_prepare(sd_event_source* /*source*/, void* userdata) {
     return 0;
 }
 
-int BusSource::on_ready(sd_event_source* /*source*/, int /*fd*/, std::uint32_t /*revents*/,
+int BusSource::on_ready(sd_event_source* /*source*/, int /*fd*/, std::uint32_t revents,
                         void* userdata) {
-    static_cast<BusSource*>(userdata)->dispatch();
+    static_cast<BusSource*>(userdata)->dispatch((revents & (EPOLLHUP | EPOLLERR)) != 0);
     return 0;
 }
 
 int BusSource::on_timeout(sd_event_source* /*source*/, std::uint64_t /*usec*/, void* userdata) {
-    static_cast<BusSource*>(userdata)->dispatch();
+    static_cast<BusSource*>(userdata)->dispatch(false);
     return 0;
 }
 
-void BusSource::dispatch() {
+void BusSource::dispatch(bool hung_up) {
+    bool failed = false;
     for (int i = 0; i < kDispatchBudget; ++i) {
         try {
             if (!connection_.processPendingRequest()) {
@@ -77,11 +80,22 @@ void BusSource::dispatch() {
         } catch (const std::exception& e) {
             // A callback threw (e.g. a reply of unexpected type): report and carry on.
             on_error_(e);
+            failed = true;
+            break;
         }
+    }
+    if (hung_up && failed && !disconnected_) {
+        // The socket is gone and sd-bus can no longer process: stop instead of spinning.
+        disconnected_ = true;
+        sd_event_source_set_enabled(io_.get(), SD_EVENT_OFF);
+        on_disconnected_();
     }
 }
 
 void BusSource::refresh() {
+    if (disconnected_) {
+        return;
+    }
     if (between_dispatches_) {
         between_dispatches_();
     }

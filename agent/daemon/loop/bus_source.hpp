@@ -13,22 +13,26 @@ namespace btfence::loop {
 class BusSource {
   public:
     /// `between_dispatches` runs before each poll, outside any D-Bus callback (used to free
-    /// resources that callbacks may still have been using). `on_error` gets exceptions that
+    /// resources that callbacks may still have been using). `on_disconnected` is called once
+    /// when the bus connection is gone (dbus-daemon stopped). `on_error` gets exceptions that
     /// escaped a D-Bus callback: logged, never fatal.
     BusSource(EventLoop& loop, sdbus::IConnection& connection,
               std::function<void()> between_dispatches,
-              std::function<void(const std::exception&)> on_error);
+              std::function<void(const std::exception&)> on_error,
+              std::function<void()> on_disconnected);
 
   private:
     static int on_prepare(sd_event_source* source, void* userdata);
     static int on_ready(sd_event_source* source, int fd, std::uint32_t revents, void* userdata);
     static int on_timeout(sd_event_source* source, std::uint64_t usec, void* userdata);
-    void dispatch();
+    void dispatch(bool hung_up);
     void refresh();
 
     sdbus::IConnection& connection_;
     std::function<void()> between_dispatches_;
     std::function<void(const std::exception&)> on_error_;
+    std::function<void()> on_disconnected_;
+    bool disconnected_ = false;
     Source io_;
     Source timer_;
 };
