@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     btfence::PolicyStore policies(options.policy_path, options.check_permissions);
     if (auto errors = policies.load()) {
         for (const auto& error : *errors) {
-            std::fprintf(stderr, "%s\n", error.to_string().c_str());
+            (void)std::fprintf(stderr, "%s\n", error.to_string().c_str());
         }
         spdlog::critical("no valid policy in {}; refusing to start", options.policy_path);
         return 1;

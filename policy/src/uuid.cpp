@@ -85,7 +85,7 @@ std::optional<std::string> normalize_uuid(std::string_view text) {
 
 std::string uuid_from_short(std::uint16_t short_uuid) {
     std::array<char, 9> head{};
-    std::snprintf(head.data(), head.size(), "%08x", static_cast<unsigned>(short_uuid));
+    (void)std::snprintf(head.data(), head.size(), "%08x", static_cast<unsigned>(short_uuid));
     return std::string(head.data()) + std::string(kBaseSuffix);
 }
 
@@ -103,7 +103,7 @@ std::string describe_uuid(std::string_view canonical) {
         return std::string(canonical);
     }
     std::array<char, 7> hex{};
-    std::snprintf(hex.data(), hex.size(), "0x%04X", static_cast<unsigned>(*short_id));
+    (void)std::snprintf(hex.data(), hex.size(), "0x%04X", static_cast<unsigned>(*short_id));
     for (const auto& known : kKnownServices) {
         if (known.id == *short_id) {
             return std::string(hex.data()) + " (" + std::string(known.name) + ")";

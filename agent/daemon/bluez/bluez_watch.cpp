@@ -95,7 +95,7 @@ void BluezWatch::owner_appeared(const std::string& owner) {
     owner_ = owner;
     const auto generation = ++generation_;
     calls_.get_managed_objects(
-        [this, generation](const std::optional<std::string>& error, ManagedObjects objects) {
+        [this, generation](const std::optional<std::string>& error, const ManagedObjects& objects) {
             if (generation != generation_) {
                 return;  // bluetoothd changed again while we were asking
             }

@@ -19,7 +19,7 @@ namespace {
 
 // Past the probe's own deadline: it cancels and answers by then unless it is stuck.
 constexpr std::chrono::seconds kKillMargin{3};
-constexpr std::size_t kMaxOutput = 16 * 1024;
+constexpr std::size_t kMaxOutput = std::size_t{16} * 1024U;
 
 policy::Verification failed(std::string detail) {
     policy::Verification result;
