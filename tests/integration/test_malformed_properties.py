@@ -1,0 +1,79 @@
+"""Properties with the wrong D-Bus types (a buggy or hostile org.bluez): btfenced logs, does not
+crash, keeps answering, and a device whose UUIDs it cannot read is denied (fail closed)."""
+
+import unittest
+
+import dbus
+
+from harness import ACCEPTED, FIDO, HYBRID, REJECTED, IntegrationTest
+
+KEY = "C0:FF:EE:00:00:01"
+KEYBOARD = "AA:BB:CC:DD:EE:01"
+JUNK_FIDO = "BA:D0:00:00:00:01"
+
+
+def junk_everywhere():
+    """Every Device1 property btfenced reads, with a type bluez never sends."""
+    return {
+        "Address": dbus.UInt32(42),
+        "AddressType": dbus.Boolean(True),
+        "Name": dbus.Int32(7),
+        "Alias": dbus.Array([dbus.Byte(1)], signature="y"),
+        "UUIDs": dbus.Array([dbus.Int32(0xfffd)], signature="i"),
+        "ServiceData": dbus.Dictionary({HYBRID: dbus.String("not bytes")}, signature="sv"),
+        "Paired": dbus.String("true"),
+        "Bonded": dbus.Int32(1),
+        "Connected": dbus.String("yes"),
+        "Trusted": dbus.Double(1.0),
+        "Blocked": dbus.String("no"),
+        "RSSI": dbus.String("loud"),
+        "Adapter": dbus.String("/org/bluez/hci0"),
+    }
+
+
+class DevicesWithMalformedProperties(IntegrationTest):
+    def prepare(self):
+        hci0 = self.adapters["hci0"]
+        # Junk in the very first GetManagedObjects answer.
+        self.junk_fido = self.fake.add_raw_device(hci0, JUNK_FIDO, {
+            "UUIDs": dbus.String(FIDO), "Name": dbus.String("says FIDO")})
+        self.fake.add_raw_device(hci0, "BA:D0:00:00:00:02", junk_everywhere())
+        self.fake.add_raw_device(hci0, "BA:D0:00:00:00:03", {
+            "UUIDs": dbus.Dictionary({"fffd": dbus.Boolean(True)}, signature="sv")})
+
+    def test_a_device_whose_uuids_are_a_string_is_refused_even_if_it_says_fido(self):
+        self.assertEqual(self.fake.simulate_pairing(self.junk_fido, "justworks"), REJECTED)
+        self.wait_for_audit("pairing-denied", btfence__device__address=JUNK_FIDO)
+
+    def test_a_key_whose_uuids_turn_into_junk_is_refused(self):
+        key = self.add_fido_key(KEY)
+        self.fake.set_raw_device(key, {"UUIDs": dbus.String(FIDO)})
+        self.assertEqual(self.fake.simulate_pairing(key, "justworks"), REJECTED)
+
+    def test_junk_at_run_time_is_logged_and_survived_and_the_daemon_keeps_answering(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.set_raw_device(keyboard, junk_everywhere())
+        self.fake.add_raw_device(self.adapters["hci0"], "BA:D0:00:00:00:04", junk_everywhere())
+        self.fake.add_raw_device(self.adapters["hci0"], "BA:D0:00:00:00:05",
+                                 {"ServiceData": dbus.Array([dbus.Byte(1)], signature="y"),
+                                  "UUIDs": dbus.Array([dbus.String("not-a-uuid")],
+                                                      signature="s")})
+        self.barrier()
+        self.assertIn("UUIDs", self.daemon.stderr_text(),
+                      "nothing logged about the malformed UUIDs")
+        key = self.add_fido_key(KEY)
+        self.assertEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
+        other = self.add_keyboard("AA:BB:CC:DD:EE:09")
+        self.assertEqual(self.fake.simulate_pairing(other, "justworks"), REJECTED)
+
+    def test_a_malformed_paired_flag_then_a_real_one_gets_the_keyboard_removed(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.set_raw_device(keyboard, {"Paired": dbus.String("true")})
+        self.barrier()
+        since = self.fake.last_seq()
+        self.fake.set_device(keyboard, Paired=True, Bonded=True)
+        self.assert_removed(keyboard, since=since)
+
+
+if __name__ == "__main__":
+    unittest.main()
