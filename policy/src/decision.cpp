@@ -99,7 +99,7 @@ Decision decide(const Policy& policy, const DeviceFacts& device, TimePoint now) 
         decision.rule_id = rule.id;
         decision.rule_reason = rule.reason;
         decision.reason = "rule '" + rule.id + "' (" + std::string(to_string(rule.verdict)) +
-                          ") matched a " + std::string(to_string(cls)) +
+                          ") matched this " + std::string(to_string(cls)) +
                           " device: " + decision.classification.reason;
         return decision;
     }

@@ -1,0 +1,15 @@
+#pragma once
+// `btfencectl check [PATH]`: is this policy file valid (and safe to deploy)?
+#include <string>
+
+namespace btfence::ctl {
+
+struct CheckOptions {
+    std::string policy_path = "/etc/btfence/policy.toml";
+    bool check_permissions = true;
+};
+
+/// Prints a one-line summary (exit 0) or every error as PATH:LINE:COLUMN: message (exit 1).
+int run_check(const CheckOptions& options);
+
+}  // namespace btfence::ctl

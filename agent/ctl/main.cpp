@@ -1,0 +1,34 @@
+// btfencectl: the admin's offline tools (check, explain). One file per subcommand.
+#include <CLI/CLI.hpp>
+
+#include "check_command.hpp"
+#include "explain_command.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"btfencectl: check and dry-run btfence policies"};
+    app.require_subcommand(1);
+
+    btfence::ctl::CheckOptions check;
+    auto* check_cmd =
+        app.add_subcommand("check", "Validate a policy file (exit 0 valid, 1 invalid)");
+    check_cmd->add_option("path", check.policy_path, "Policy file")->capture_default_str();
+    check_cmd->add_flag("!--no-permission-check", check.check_permissions,
+                        "Do not refuse a file that non-root users could write");
+
+    btfence::ctl::ExplainOptions explain;
+    auto* explain_cmd = app.add_subcommand("explain", "Decide one device offline and say why");
+    explain_cmd->add_option("--policy", explain.policy_path, "Policy file")->capture_default_str();
+    explain_cmd->add_option("--at", explain.at,
+                            "Decide as of this RFC 3339 instant (default: now)");
+    explain_cmd->add_flag("!--no-permission-check", explain.check_permissions,
+                          "Do not refuse a file that non-root users could write");
+    explain_cmd
+        ->add_option("device", explain.device_path, "DEVICE.json (BlueZ Device1 property names)")
+        ->required();
+
+    CLI11_PARSE(app, argc, argv);
+    if (check_cmd->parsed()) {
+        return btfence::ctl::run_check(check);
+    }
+    return btfence::ctl::run_explain(explain);
+}
