@@ -41,11 +41,22 @@ class AKeyboardPairedBehindTheAgentsBack(IntegrationTest):
         self.assert_removed(self.keyboard, since=since)
         self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD)
 
-    def test_merely_connected_is_disconnected_and_removed(self):
+    def test_merely_connected_is_left_to_the_gate(self):
+        # A connection without a bond is not cut: tearing down an LE link while its pairing is
+        # being set up crashed the Debian 12 kernel in the e2e VM (docs/architecture.md).
         since = self.fake.last_seq()
         self.fake.set_device(self.keyboard, Connected=True)
-        self.wait_for_call("Disconnect", path=self.keyboard, since=since)
-        self.assert_removed(self.keyboard, since=since)
+        self.barrier()
+        self.assertEqual(self.fake.find_calls("Disconnect", path=self.keyboard, since=since), [])
+        self.assert_not_removed(self.keyboard, since=since)
+
+    def test_connected_then_paired_is_disconnected_before_it_is_removed(self):
+        since = self.fake.last_seq()
+        self.fake.set_device(self.keyboard, Connected=True)
+        self.fake.set_device(self.keyboard, Paired=True)
+        disconnect = self.wait_for_call("Disconnect", path=self.keyboard, since=since)
+        removal = self.assert_removed(self.keyboard, since=since)
+        self.assertGreater(removal["seq"], disconnect["seq"])
 
 
 class AFidoKeyPairedLocally(IntegrationTest):

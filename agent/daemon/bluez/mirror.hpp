@@ -36,8 +36,11 @@ struct DeviceState {
     policy::DeviceFacts facts;
     std::vector<std::string> problems;  ///< properties that could not be read (fail-closed)
 
-    [[nodiscard]] bool engaged() const {
-        return facts.paired || facts.bonded || facts.connected || facts.trusted;
+    /// Connected, or holding a bond or trust: never evicted from the mirror.
+    [[nodiscard]] bool engaged() const { return holds_bond_or_trust() || facts.connected; }
+    /// What post-hoc enforcement acts on: a bond (Paired/Bonded) or Trusted.
+    [[nodiscard]] bool holds_bond_or_trust() const {
+        return facts.paired || facts.bonded || facts.trusted;
     }
 };
 
@@ -59,7 +62,8 @@ class BluezMirror {
     /// Enough for a crowded conference hall; each entry costs well under 1 KiB.
     static constexpr std::size_t kDefaultMaxDevices = 8192;
 
-    explicit BluezMirror(std::size_t max_devices = kDefaultMaxDevices) : max_devices_(max_devices) {}
+    explicit BluezMirror(std::size_t max_devices = kDefaultMaxDevices)
+        : max_devices_(max_devices) {}
 
     void set_observer(MirrorObserver* observer) { observer_ = observer; }
 

@@ -78,9 +78,13 @@ void Enforcer::reset() {
 
 void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& trigger,
                         SweepKind* sweep) {
-    if (!device.engaged()) {
-        // Only engaged devices can be a threat; advertisers are not acted on (or logged:
-        // a crowded room would flood the audit trail), nor tracked.
+    if (!device.holds_bond_or_trust()) {
+        // Only a bond or trust makes a device a threat: HID, audio and file transfer need one
+        // (or an AuthorizeService the gate refuses). A connection alone is left to finish:
+        // cutting an LE link while its pairing is still being set up crashed the Debian 12
+        // kernel's Bluetooth stack in the e2e VM (hci_chan_del list corruption), taking
+        // bluetoothd with it. Advertisers are neither acted on nor logged (a crowded room
+        // would flood the audit trail), nor tracked.
         tracking_.erase(device.path);
         return;
     }
@@ -152,26 +156,39 @@ void Enforcer::remove(const bluez::DeviceState& device, const policy::Decision& 
         "Removed " + label(device) + " (" + engagement_of(device) + "): rule " + decision.rule_id;
     const std::string path = device.path;
 
-    // Both calls go out now, back to back: RemoveDevice does not wait for the disconnection,
-    // and bluetoothd handles them in order.
-    calls_.disconnect_device(path, [](const std::optional<std::string>& /*error*/) {
-        // A device that is not connected answers NotConnected; RemoveDevice decides the outcome.
-    });
-    calls_.remove_device(
-        adapter_path_of(path), path,
-        [this, path, event = std::move(event)](const std::optional<std::string>& error) mutable {
-            if (error) {
-                event.outcome = audit::Outcome::Failure;
-                event.reason += "; RemoveDevice failed: " + *error;
-                event.message = "FAILED to remove: " + event.message;
-                if (auto it = tracking_.find(path); it != tracking_.end()) {
-                    it->second.removal_in_flight = false;
-                }
-            } else {
-                event.outcome = audit::Outcome::Success;
-            }
-            emit_(std::move(event));
+    // Disconnect first and remove once bluetoothd has answered it. Removing a device while a
+    // pairing with it is still in progress makes bluetoothd 5.66 touch the freed device when
+    // the bonding attempt completes (seen crashing it in the e2e VM); the disconnection ends
+    // that attempt first. A device that is not connected answers NotConnected at once.
+    const std::string adapter = adapter_path_of(path);
+    calls_.disconnect_device(
+        path, [this, path, adapter, event = std::move(event)](
+                  const std::optional<std::string>& /*disconnect_error*/) mutable {
+            calls_.remove_device(adapter, path,
+                                 [this, path, event = std::move(event)](
+                                     const std::optional<std::string>& error) mutable {
+                                     finish_removal(path, std::move(event), error);
+                                 });
         });
+}
+
+void Enforcer::finish_removal(const std::string& path, audit::Event event,
+                              const std::optional<std::string>& error) {
+    const bool already_gone = error && error->find("DoesNotExist") != std::string::npos;
+    if (error && !already_gone) {
+        event.outcome = audit::Outcome::Failure;
+        event.reason += "; RemoveDevice failed: " + *error;
+        event.message = "FAILED to remove: " + event.message;
+        if (auto it = tracking_.find(path); it != tracking_.end()) {
+            it->second.removal_in_flight = false;  // the next change of the device tries again
+        }
+    } else {
+        event.outcome = audit::Outcome::Success;
+        if (already_gone) {
+            event.reason += "; bluetoothd had already removed it";
+        }
+    }
+    emit_(std::move(event));
 }
 
 }  // namespace btfence::enforce

@@ -1,8 +1,9 @@
 #pragma once
 // Layer 2, post-hoc enforcement. The pairing gate cannot see every pairing (a Just Works
 // pairing started locally is accepted by bluetoothd without asking any agent), so every
-// device that policy denies and that is paired, bonded, connected or trusted is disconnected
-// and removed as soon as btfenced learns of it — whatever path got it there.
+// device that policy denies and that is paired, bonded or trusted is disconnected and
+// removed as soon as btfenced learns of it — whatever path got it there. (A connection
+// without a bond is not acted on; see evaluate().)
 #include <functional>
 #include <string>
 #include <unordered_map>
@@ -54,6 +55,8 @@ class Enforcer {
     };
 
     void evaluate(const bluez::DeviceState& device, const std::string& trigger, SweepKind* sweep);
+    void finish_removal(const std::string& path, audit::Event event,
+                        const std::optional<std::string>& error);
     void remove(const bluez::DeviceState& device, const policy::Decision& decision,
                 const std::string& trigger);
 
