@@ -52,7 +52,8 @@ void Daemon::start() {
         loop_, connection_, [this] { calls_.collect_retired(); },
         [](const std::exception& e) { spdlog::error("D-Bus callback failed: {}", e.what()); },
         [this] {
-            spdlog::critical("lost the system bus connection; exiting so that systemd restarts btfenced");
+            spdlog::critical(
+                "lost the system bus connection; exiting so that systemd restarts btfenced");
             loop_.exit(1);
         });
     agent_ = std::make_unique<pairing::Agent1Object>(
@@ -182,9 +183,16 @@ void Daemon::malformed_signal(const std::string& what) {
 
 void Daemon::device_changed(const bluez::DeviceState& device, bluez::FactChanges changes,
                             bool added) {
-    if (!device.problems.empty() && added) {
-        spdlog::warn("device {} has unreadable properties: {}", device.path,
-                     device.problems.front());
+    if (!device.problems.empty() && (added || changes.any())) {
+        // Only bluetoothd's own signals get here (BluezWatch checks the sender), so this is
+        // rare and worth every line: the device is being denied because of it.
+        std::string all;
+        for (const auto& problem : device.problems) {
+            all += (all.empty() ? "" : "; ") + problem;
+        }
+        spdlog::warn(
+            "device {} has unreadable properties ({}); it is denied until they can be read",
+            device.path, all);
     }
     if (populating_) {
         return;  // bluez_ready() sweeps every device once loading is done

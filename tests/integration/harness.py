@@ -361,7 +361,7 @@ def typed_props(props):
 class Btfenced:
     """The real daemon under test."""
 
-    def __init__(self, workdir, bus_address, policy_path, audit_path, extra_args=()):
+    def __init__(self, workdir, bus_address, policy_path, audit_path, extra_env=None):
         self.binary = os.environ.get("BTFENCED")
         if not self.binary or not os.access(self.binary, os.X_OK):
             raise unittest.SkipTest("BTFENCED is not set to an executable btfenced")
@@ -376,8 +376,9 @@ class Btfenced:
                    NOTIFY_SOCKET=self.notify_path)
         env.pop("WATCHDOG_USEC", None)
         env.pop("WATCHDOG_PID", None)
+        env.update(extra_env or {})
         self.args = [self.binary, "--policy", policy_path, "--audit-log", audit_path,
-                     "--no-permission-check", "--log-level", "info"] + list(extra_args)
+                     "--no-permission-check", "--log-level", "info"]
         self.process = subprocess.Popen(self.args, stdout=self.stderr, stderr=self.stderr,
                                         env=env)
         self.returncode = None
@@ -483,6 +484,7 @@ class IntegrationTest(unittest.TestCase):
     BARRIER_ADAPTER = "hci0"
     START_TIMEOUT = 15.0
     START_DAEMON = True  # False: the fake alone (its own self-test)
+    DAEMON_ENV = {}      # more environment for btfenced (e.g. WATCHDOG_USEC)
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="btfence-integ-")
@@ -507,7 +509,7 @@ class IntegrationTest(unittest.TestCase):
         os.mkdir(self.etc)
         os.mkdir(self.logdir)
         self.policy_path = os.path.join(self.etc, "policy.toml")
-        self.audit_path = os.path.join(self.logdir, "audit.jsonl")
+        self.audit_path = self.audit_log_path()
         self.audit = AuditLog(self.audit_path)
         self.write_policy(self.POLICY, atomic=False)
         self._barriers = 0
@@ -519,11 +521,15 @@ class IntegrationTest(unittest.TestCase):
     def prepare(self):
         """Hook: the world as it is before btfenced starts (devices, bonds...)."""
 
+    def audit_log_path(self):
+        """Hook: where btfenced is told to write its audit log (as /var/log/btfence)."""
+        return os.path.join(self.logdir, "audit.jsonl")
+
     # ---- lifecycle ----
 
     def start_daemon(self, expect_ready=True):
         self.daemon = Btfenced(self.workdir, self.bus.address, self.policy_path,
-                               self.audit_path)
+                               self.audit_path, self.DAEMON_ENV)
         if not expect_ready:
             return
         self.wait_for_notify("READY=1", timeout=self.START_TIMEOUT)

@@ -41,7 +41,9 @@ class ABluetoothdRestart(IntegrationTest):
         self.assert_removed(sneaky, since=since)
 
     def test_with_agent_release_registers_the_agent_again_and_enforcement_continues(self):
+        mark = self.audit.mark()
         self.restart_bluez(release_agents=True)
+        self.wait_for_audit("agent-released", since=mark)
         self.check_enforcement()
 
     def test_after_a_crash_registers_the_agent_again_and_enforcement_continues(self):

@@ -5,7 +5,7 @@ import math
 import time
 import unittest
 
-from harness import ACCEPTED, FIDO_RULE, IntegrationTest, make_policy, rfc3339
+from harness import ACCEPTED, FIDO_RULE, REJECTED, IntegrationTest, make_policy, rfc3339
 
 KEYBOARD = "AA:BB:CC:DD:EE:01"
 # Far enough ahead for start-up plus one pairing on a loaded 2-core machine.
@@ -48,6 +48,31 @@ class AKeyboardExemptionThatExpires(IntegrationTest):
         self.assertLess(disconnect[0]["seq"], removal["seq"])
         event = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD)
         self.assertEqual(event["rule"]["id"], "default")
+
+
+
+class AKeyboardExemptionThatStartsLater(IntegrationTest):
+    def setUp(self):
+        self.not_before = math.ceil(time.time()) + LEAD_SECONDS
+        self.POLICY = make_policy(rules=[
+            FIDO_RULE,
+            {"id": "from-monday", "verdict": "allow", "class": ["other"],
+             "address": [KEYBOARD], "not_before": rfc3339(self.not_before)},
+        ])
+        super().setUp()
+
+    def test_refuses_it_until_not_before_then_accepts_it(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.assertEqual(self.fake.simulate_pairing(keyboard, "justworks"), REJECTED)
+        self.assertLess(time.time(), self.not_before - 1,
+                        "set-up took too long for this test to mean anything")
+        started = self.wait_for_audit("exemption-started",
+                                      timeout=self.not_before - time.time() + 5)
+        self.assertEqual(started["rule"]["id"], "from-monday")
+        self.assertGreaterEqual(time.time(), self.not_before)
+        self.assertEqual(self.fake.simulate_pairing(keyboard, "justworks"), ACCEPTED)
+        allowed = self.wait_for_audit("pairing-allowed", btfence__device__address=KEYBOARD)
+        self.assertEqual(allowed["rule"]["id"], "from-monday")
 
 
 if __name__ == "__main__":

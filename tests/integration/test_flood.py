@@ -53,5 +53,36 @@ class AFloodOfDevices(IntegrationTest):
         self.assertTrue(self.daemon.alive())
 
 
+
+class ACrowdLargerThanTheDeviceTable(IntegrationTest):
+    """btfenced bounds its device table; devices seen before a crowd of more than that many
+    advertisers may be forgotten. Forgetting must cost neither security nor a FIDO pairing."""
+
+    CROWD = 9000  # all present at once: more than the daemon's table holds (8192)
+
+    def gather_crowd(self):
+        self.fake.flood(self.CROWD, self.CROWD)
+        self.wait(lambda: self.fake.flood_progress and
+                  self.fake.flood_progress[-1] >= self.CROWD, 60,
+                  lambda: "the whole crowd present (%s)" % self.fake.flood_progress)
+
+    def test_a_keyboard_seen_before_it_is_still_removed_when_it_pairs_behind_the_agent(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.gather_crowd()
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)
+        self.assert_removed(keyboard, since=since)
+
+    def test_a_fido_key_seen_before_it_still_pairs_once_it_connects(self):
+        key = self.add_fido_key(KEY)
+        self.gather_crowd()
+        # A remote pairing starts on a connection; bluez reports Connected first, and the
+        # pairing request follows at least a connection event later: let btfenced see it.
+        self.fake.set_device(key, Connected=True)
+        self.barrier()
+        self.assertEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
+        self.wait(lambda: self.fake.flood_finished, 120, lambda: "the end of the flood")
+
+
 if __name__ == "__main__":
     unittest.main()

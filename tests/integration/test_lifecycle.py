@@ -56,6 +56,15 @@ class ARunningDaemon(IntegrationTest):
         return self.daemon.notifications
 
 
+class ADaemonUnderTheSystemdWatchdog(IntegrationTest):
+    # WATCHDOG_PID is left unset: sd_watchdog_enabled() then accepts any process.
+    DAEMON_ENV = {"WATCHDOG_USEC": "1000000"}
+
+    def test_pings_the_watchdog_while_running(self):
+        self.wait(lambda: self.daemon.notifications.count("WATCHDOG=1") >= 3, 5,
+                  lambda: "three WATCHDOG=1 within 5 s (got %s)" % self.daemon.notifications)
+
+
 class ADaemonGivenAnInvalidPolicy(IntegrationTest):
     # Two errors, on lines 3 and 5: each must be reported as PATH:LINE:COLUMN: message.
     POLICY = """[policy]

@@ -50,7 +50,7 @@ class DevicesWithMalformedProperties(IntegrationTest):
         self.fake.set_raw_device(key, {"UUIDs": dbus.String(FIDO)})
         self.assertEqual(self.fake.simulate_pairing(key, "justworks"), REJECTED)
 
-    def test_junk_at_run_time_is_logged_and_survived_and_the_daemon_keeps_answering(self):
+    def test_junk_at_run_time_is_survived_and_the_daemon_keeps_answering(self):
         keyboard = self.add_keyboard(KEYBOARD)
         self.fake.set_raw_device(keyboard, junk_everywhere())
         self.fake.add_raw_device(self.adapters["hci0"], "BA:D0:00:00:00:04", junk_everywhere())
@@ -59,12 +59,29 @@ class DevicesWithMalformedProperties(IntegrationTest):
                                   "UUIDs": dbus.Array([dbus.String("not-a-uuid")],
                                                       signature="s")})
         self.barrier()
-        self.assertIn("UUIDs", self.daemon.stderr_text(),
-                      "nothing logged about the malformed UUIDs")
         key = self.add_fido_key(KEY)
         self.assertEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
         other = self.add_keyboard("AA:BB:CC:DD:EE:09")
         self.assertEqual(self.fake.simulate_pairing(other, "justworks"), REJECTED)
+
+    def test_junk_in_a_properties_changed_is_logged(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.barrier()
+        logged_before = len(self.daemon.stderr_text())
+        self.fake.set_raw_device(keyboard, {"UUIDs": dbus.String(FIDO)})
+        self.barrier()
+        new_log = self.daemon.stderr_text()[logged_before:]
+        self.assertIn(keyboard, new_log, "nothing logged about the PropertiesChanged junk")
+        self.assertIn("UUIDs", new_log)
+
+    def test_junk_in_interfaces_added_at_run_time_is_logged(self):
+        logged_before = len(self.daemon.stderr_text())
+        junk = self.fake.add_raw_device(self.adapters["hci0"], "BA:D0:00:00:00:06", {
+            "UUIDs": dbus.Array([dbus.Int32(0xfffd)], signature="i")})
+        self.barrier()
+        new_log = self.daemon.stderr_text()[logged_before:]
+        self.assertIn(junk, new_log, "nothing logged about the InterfacesAdded junk")
+        self.assertIn("UUIDs", new_log)
 
     def test_a_malformed_paired_flag_then_a_real_one_gets_the_keyboard_removed(self):
         keyboard = self.add_keyboard(KEYBOARD)

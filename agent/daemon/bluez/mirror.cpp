@@ -157,7 +157,11 @@ void BluezMirror::add_or_update_device(const std::string& path, const PropertyMa
         it->second.state.path = path;
     }
     auto& state = it->second.state;
+    const std::vector<std::string> problems_before = state.problems;
     FactChanges changes = apply_device_properties(properties, state.facts, state.problems);
+    // Unreadable properties deny the device (fail closed), so a new or cleared problem is a
+    // change of what the decision rests on.
+    changes.identity |= state.problems != problems_before;
     if (is_new || properties.contains("Adapter")) {
         const std::string name = adapter_name_for(path, string_property(properties, "Adapter"));
         const AdapterState* adapter = this->adapter(parent_path(path));
