@@ -22,7 +22,7 @@ int run_check(const CheckOptions& options) {
               << policy::to_string(policy.mode) << ", default "
               << policy::to_string(policy.default_verdict) << ", existing_bonds "
               << policy::to_string(policy.existing_bonds) << ", sha256 "
-              << policy.sha256.substr(0, 16) << "…\n";
+              << policy.sha256.substr(0, 16) << '\n';
     return 0;
 }
 

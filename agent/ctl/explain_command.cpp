@@ -1,5 +1,7 @@
 #include "explain_command.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,59 +13,74 @@
 #include "policy_file.hpp"
 
 namespace btfence::ctl {
+namespace {
+
+constexpr int kBadInput = 2;
+
+// ordered_json: keys in the order an admin reads them, verdict first.
+nlohmann::ordered_json to_json(const policy::Decision& decision, policy::TimePoint at,
+                               const policy::Policy& policy) {
+    nlohmann::ordered_json out = {
+        {"verdict", policy::to_string(decision.verdict)},
+        {"rule", decision.rule_id},
+        {"class", policy::to_string(decision.classification.device_class)},
+        {"reason", decision.reason},
+        {"class_reason", decision.classification.reason},
+        {"rule_reason", decision.rule_reason},
+        {"mode", policy::to_string(decision.mode)},
+        {"managed", decision.managed},
+        // What btfenced would do: refuse and remove (true), or let it be (false, also in audit).
+        {"enforced", decision.enforce_denial()},
+        {"at", policy::format_rfc3339(at)},
+        {"next_change", decision.next_change
+                            ? nlohmann::ordered_json(policy::format_rfc3339(*decision.next_change))
+                            : nlohmann::ordered_json(nullptr)},
+        {"policy_sha256", policy.sha256},
+    };
+    return out;
+}
+
+}  // namespace
 
 int run_explain(const ExplainOptions& options) {
+    // The CLI may read the clock; the policy library never does: the instant is a parameter.
+    policy::TimePoint now =
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (options.at) {
+        const auto at = policy::parse_rfc3339(*options.at);
+        if (!at) {
+            std::cerr << "--at: not an RFC 3339 date-time with offset (e.g. "
+                         "2026-12-08T16:59:59Z): "
+                      << *options.at << '\n';
+            return kBadInput;
+        }
+        now = *at;
+    }
+
     const auto loaded = load_policy_file(options.policy_path, options.check_permissions);
     if (!loaded.ok()) {
         for (const auto& error : loaded.errors) {
             std::cerr << error.to_string() << '\n';
         }
-        return 2;
+        return kBadInput;
     }
-    std::ifstream file(options.device_path);
+
+    std::ifstream file(options.device_path, std::ios::binary);
     if (!file) {
-        std::cerr << options.device_path << ": cannot read\n";
-        return 2;
+        std::cerr << options.device_path << ": cannot read: " << std::strerror(errno) << '\n';
+        return kBadInput;
     }
     std::ostringstream text;
     text << file.rdbuf();
     auto parsed = parse_device_json(text.str());
     if (const auto* error = std::get_if<std::string>(&parsed)) {
         std::cerr << options.device_path << ": " << *error << '\n';
-        return 2;
+        return kBadInput;
     }
-    const auto& device = std::get<policy::DeviceFacts>(parsed);
 
-    policy::TimePoint now =
-        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    if (options.at) {
-        const auto at = policy::parse_rfc3339(*options.at);
-        if (!at) {
-            std::cerr << "--at: not an RFC 3339 date-time with offset: " << *options.at << '\n';
-            return 2;
-        }
-        now = *at;
-    }
+    const auto& device = std::get<policy::DeviceFacts>(parsed);
     const auto decision = policy::decide(*loaded.policy, device, now);
-    nlohmann::json out = {
-        {"verdict", policy::to_string(decision.verdict)},
-        {"rule", decision.rule_id},
-        {"class", policy::to_string(decision.classification.device_class)},
-        {"reason", decision.reason},
-        {"class_reason", decision.classification.reason},
-        {"mode", policy::to_string(decision.mode)},
-        {"managed", decision.managed},
-        {"enforced", decision.enforce_denial()},
-        {"at", policy::format_rfc3339(now)},
-        {"next_change", decision.next_change
-                            ? nlohmann::json(policy::format_rfc3339(*decision.next_change))
-                            : nlohmann::json(nullptr)},
-        {"policy_sha256", loaded.policy->sha256},
-    };
-    if (!decision.rule_reason.empty()) {
-        out["rule_reason"] = decision.rule_reason;
-    }
-    std::cout << out.dump(2) << '\n';
+    std::cout << to_json(decision, now, *loaded.policy).dump(2) << '\n';
     return 0;
 }
 

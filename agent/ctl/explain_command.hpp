@@ -13,7 +13,9 @@ struct ExplainOptions {
     bool check_permissions = true;
 };
 
-/// Prints one JSON object {verdict, rule, class, reason, ...}; exit 0, or 2 on bad input.
+/// Prints one JSON object {verdict, rule, class, reason, class_reason, rule_reason, mode,
+/// managed, enforced, at, next_change, policy_sha256}; exit 0, or 2 on bad input (invalid
+/// policy, unreadable or invalid DEVICE.json, malformed --at) with the reason on stderr.
 int run_explain(const ExplainOptions& options);
 
 }  // namespace btfence::ctl

@@ -4,6 +4,10 @@
 #include "check_command.hpp"
 #include "explain_command.hpp"
 
+namespace {
+constexpr int kUsageError = 2;  // 1 is `check`'s "invalid policy"
+}
+
 int main(int argc, char** argv) {
     CLI::App app{"btfencectl: check and dry-run btfence policies"};
     app.require_subcommand(1);
@@ -16,7 +20,8 @@ int main(int argc, char** argv) {
                         "Do not refuse a file that non-root users could write");
 
     btfence::ctl::ExplainOptions explain;
-    auto* explain_cmd = app.add_subcommand("explain", "Decide one device offline and say why");
+    auto* explain_cmd = app.add_subcommand(
+        "explain", "Decide one device offline and say why (exit 0, or 2 on bad input)");
     explain_cmd->add_option("--policy", explain.policy_path, "Policy file")->capture_default_str();
     explain_cmd->add_option("--at", explain.at,
                             "Decide as of this RFC 3339 instant (default: now)");
@@ -26,7 +31,12 @@ int main(int argc, char** argv) {
         ->add_option("device", explain.device_path, "DEVICE.json (BlueZ Device1 property names)")
         ->required();
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);  // prints help or the usage error
+        return code == 0 ? 0 : kUsageError;
+    }
     if (check_cmd->parsed()) {
         return btfence::ctl::run_check(check);
     }

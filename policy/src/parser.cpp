@@ -6,9 +6,12 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <set>
+#include <array>
+#include <map>
+#include <span>
 
 #include "btfence/policy/address.hpp"
+#include "btfence/policy/decision.hpp"
 #include "btfence/policy/digest.hpp"
 #include "btfence/policy/time_format.hpp"
 #include "btfence/policy/uuid.hpp"
@@ -17,14 +20,53 @@ namespace btfence::policy {
 namespace {
 
 constexpr std::int64_t kSupportedVersion = 1;
+// Below 100 ms no BLE round trip completes; above a minute a hung probe holds a bond too long.
 constexpr std::int64_t kMinProbeTimeoutMs = 100;
 constexpr std::int64_t kMaxProbeTimeoutMs = 60000;
+
+using Keys = std::span<const std::string_view>;
+using Choices = std::initializer_list<std::string_view>;
+
+constexpr std::array<std::string_view, 4> kTopLevelKeys = {"policy", "fido", "bluez", "rule"};
+constexpr std::array<std::string_view, 5> kPolicyKeys = {"version", "mode", "default",
+                                                         "existing_bonds", "adapters"};
+constexpr std::array<std::string_view, 2> kFidoKeys = {"verify", "probe_timeout_ms"};
+constexpr std::array<std::string_view, 2> kBluezKeys = {"service_allowlist", "extra_services"};
+constexpr std::array<std::string_view, 12> kRuleKeys = {
+    "id",      "verdict", "class",    "address",    "oui",     "name",
+    "adapter", "aaguid",  "verified", "not_before", "expires", "reason"};
+
+std::string join(Keys keys, std::string_view separator) {
+    std::string out;
+    for (const auto key : keys) {
+        if (!out.empty()) {
+            out += separator;
+        }
+        out += key;
+    }
+    return out;
+}
 
 bool is_adapter_name(std::string_view text) {
     if (text.size() < 4 || !text.starts_with("hci")) {
         return false;
     }
     return std::all_of(text.begin() + 3, text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// Adapters are named ("hci0") or given by their own address.
+std::optional<std::string> normalize_adapter(std::string_view text) {
+    if (is_adapter_name(text)) {
+        return std::string(text);
+    }
+    return normalize_address(text);
+}
+
+bool has_control_character(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7F;
+    });
 }
 
 std::string type_name(const toml::node& node) {
@@ -53,6 +95,19 @@ std::string type_name(const toml::node& node) {
     return "nothing";
 }
 
+TimePoint to_time_point(const toml::date_time& dt) {
+    const std::chrono::year_month_day date{std::chrono::year{dt.date.year},
+                                           std::chrono::month{dt.date.month},
+                                           std::chrono::day{dt.date.day}};
+    const std::chrono::minutes offset{dt.offset ? dt.offset->minutes : 0};
+    return TimePoint{std::chrono::sys_days{date}.time_since_epoch() +
+                     std::chrono::hours{dt.time.hour} + std::chrono::minutes{dt.time.minute} +
+                     std::chrono::seconds{dt.time.second} - offset};
+}
+
+/// Reads typed values out of toml++ tables and records every problem with its position.
+/// Each accessor returns nullopt both for "absent" and for "present but invalid"; the error,
+/// if any, has been recorded by then, so callers only decide what absence means.
 class Validator {
   public:
     explicit Validator(std::string_view source) : source_(source) {}
@@ -65,30 +120,39 @@ class Validator {
         error(node.source(), std::move(message));
     }
 
-    /// Reports every key of `table` that is not in `allowed`.
-    void only_keys(const toml::table& table, std::string_view where,
-                   std::initializer_list<std::string_view> allowed) {
+    /// Reports every key of `table` that is not in `allowed`, at the key itself.
+    void only_keys(const toml::table& table, std::string_view where, Keys allowed) {
         for (const auto& [key, value] : table) {
             if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
-                error(key.source(),
-                      "unknown key '" + std::string(key.str()) + "' in " + std::string(where));
+                error(key.source(), "unknown key '" + std::string(key.str()) + "' in " +
+                                        std::string(where) +
+                                        " (expected one of: " + join(allowed, ", ") + ")");
             }
         }
     }
 
-    const toml::node* find(const toml::table& table, std::string_view key) {
-        return table.get(key);
+    /// A table-valued top-level key such as [fido]; nullptr when absent or not a table.
+    const toml::table* section(const toml::table& root, std::string_view key) {
+        const toml::node* node = root.get(key);
+        if (node == nullptr) {
+            return nullptr;
+        }
+        if (!node->is_table()) {
+            error(*node, std::string(key) + " must be a table: [" + std::string(key) + "], not " +
+                             type_name(*node));
+            return nullptr;
+        }
+        return node->as_table();
     }
 
     std::optional<std::string> string(const toml::table& table, std::string_view key,
                                       std::string_view where) {
-        const toml::node* node = find(table, key);
+        const toml::node* node = table.get(key);
         if (node == nullptr) {
             return std::nullopt;
         }
         if (!node->is_string()) {
-            error(*node, std::string(where) + "." + std::string(key) + " must be a string, not " +
-                             type_name(*node));
+            error(*node, name(where, key) + " must be a string, not " + type_name(*node));
             return std::nullopt;
         }
         return node->as_string()->get();
@@ -96,19 +160,15 @@ class Validator {
 
     /// A string that must be one of `choices`.
     std::optional<std::string> choice(const toml::table& table, std::string_view key,
-                                      std::string_view where,
-                                      std::initializer_list<std::string_view> choices) {
+                                      std::string_view where, Choices choices) {
         auto value = string(table, key, where);
         if (!value) {
             return std::nullopt;
         }
         if (std::find(choices.begin(), choices.end(), *value) == choices.end()) {
-            std::string list;
-            for (const auto choice : choices) {
-                list += (list.empty() ? "\"" : ", \"") + std::string(choice) + "\"";
-            }
-            error(*find(table, key), std::string(where) + "." + std::string(key) +
-                                         " must be one of " + list + ", not \"" + *value + "\"");
+            error(*table.get(key), name(where, key) + " must be one of \"" +
+                                       join(Keys(choices.begin(), choices.size()), "\", \"") +
+                                       "\", not \"" + *value + "\"");
             return std::nullopt;
         }
         return value;
@@ -116,13 +176,12 @@ class Validator {
 
     std::optional<bool> boolean(const toml::table& table, std::string_view key,
                                 std::string_view where) {
-        const toml::node* node = find(table, key);
+        const toml::node* node = table.get(key);
         if (node == nullptr) {
             return std::nullopt;
         }
         if (!node->is_boolean()) {
-            error(*node, std::string(where) + "." + std::string(key) +
-                             " must be true or false, not " + type_name(*node));
+            error(*node, name(where, key) + " must be true or false, not " + type_name(*node));
             return std::nullopt;
         }
         return node->as_boolean()->get();
@@ -130,44 +189,52 @@ class Validator {
 
     std::optional<std::int64_t> integer(const toml::table& table, std::string_view key,
                                         std::string_view where) {
-        const toml::node* node = find(table, key);
+        const toml::node* node = table.get(key);
         if (node == nullptr) {
             return std::nullopt;
         }
         if (!node->is_integer()) {
-            error(*node, std::string(where) + "." + std::string(key) + " must be an integer, not " +
-                             type_name(*node));
+            error(*node, name(where, key) + " must be an integer, not " + type_name(*node));
             return std::nullopt;
         }
         return node->as_integer()->get();
     }
 
-    /// An array of strings, each normalised by `normalize` (nullopt = invalid, reported with
-    /// `what`). Invalid elements are reported at their own position and left out.
+    /// An array of strings, each normalised by `normalize` (nullopt = invalid, reported as
+    /// "not <what>"). Invalid elements are reported at their own position and left out.
+    /// With `allow_empty` false, `key = []` is an error: in a rule an empty matcher list would
+    /// silently mean "any", the opposite of what whoever wrote it probably meant.
     template <typename Normalize>
     std::vector<std::string> string_list(const toml::table& table, std::string_view key,
                                          std::string_view where, std::string_view what,
-                                         Normalize normalize) {
+                                         bool allow_empty, Normalize normalize) {
         std::vector<std::string> out;
-        const toml::node* node = find(table, key);
+        const toml::node* node = table.get(key);
         if (node == nullptr) {
             return out;
         }
         const toml::array* array = node->as_array();
         if (array == nullptr) {
-            error(*node, std::string(where) + "." + std::string(key) +
-                             " must be an array of strings, not " + type_name(*node));
+            error(*node, name(where, key) + " must be an array of strings, not " +
+                             type_name(*node) + " (write " + std::string(key) + " = [...])");
+            return out;
+        }
+        if (array->empty() && !allow_empty) {
+            error(*node, name(where, key) + " is empty; leave the key out to match any " +
+                             std::string(key));
             return out;
         }
         for (const toml::node& element : *array) {
             if (!element.is_string()) {
-                error(element, std::string(where) + "." + std::string(key) +
-                                   " must contain strings, not " + type_name(element));
+                error(element,
+                      name(where, key) + " must contain strings, not " + type_name(element));
                 continue;
             }
             const std::string& text = element.as_string()->get();
             if (auto normalized = normalize(text)) {
-                out.push_back(std::move(*normalized));
+                if (std::find(out.begin(), out.end(), *normalized) == out.end()) {
+                    out.push_back(std::move(*normalized));
+                }
             } else {
                 error(element, "not " + std::string(what) + ": \"" + text + "\"");
             }
@@ -175,38 +242,39 @@ class Validator {
         return out;
     }
 
+    /// An instant: a TOML offset date-time or an RFC 3339 string. Local date-times are
+    /// refused: they would name different instants on laptops in different time zones.
     std::optional<TimePoint> instant(const toml::table& table, std::string_view key,
                                      std::string_view where) {
-        const toml::node* node = find(table, key);
+        const toml::node* node = table.get(key);
         if (node == nullptr) {
             return std::nullopt;
         }
-        const std::string name = std::string(where) + "." + std::string(key);
+        const std::string what = name(where, key);
+        const std::string needs_offset =
+            what +
+            " needs a UTC offset ('Z' or e.g. '+01:00'): a local time means different instants "
+            "on different laptops";
         if (const auto* value = node->as_date_time()) {
-            const toml::date_time& dt = value->get();
-            if (!dt.offset) {
-                error(*node, name +
-                                 " needs a UTC offset ('Z' or e.g. '+01:00'): a local time means "
-                                 "different instants on different laptops");
+            if (!value->get().offset) {
+                error(*node, needs_offset);
                 return std::nullopt;
             }
-            const std::chrono::year_month_day date{std::chrono::year{dt.date.year},
-                                                   std::chrono::month{dt.date.month},
-                                                   std::chrono::day{dt.date.day}};
-            return TimePoint{
-                std::chrono::sys_days{date}.time_since_epoch() + std::chrono::hours{dt.time.hour} +
-                std::chrono::minutes{dt.time.minute} + std::chrono::seconds{dt.time.second} -
-                std::chrono::minutes{dt.offset->minutes}};
+            return to_time_point(value->get());
         }
         if (const auto* text = node->as_string()) {
             if (auto parsed = parse_rfc3339(text->get())) {
                 return parsed;
             }
-            error(*node,
-                  name + " is not an RFC 3339 date-time with offset: \"" + text->get() + "\"");
+            if (parse_rfc3339(text->get() + "Z")) {
+                error(*node, needs_offset);
+            } else {
+                error(*node,
+                      what + " is not an RFC 3339 date-time with offset: \"" + text->get() + "\"");
+            }
             return std::nullopt;
         }
-        error(*node, name + " must be a date-time with offset (e.g. 2026-12-01T00:00:00Z), not " +
+        error(*node, what + " must be a date-time with offset (e.g. 2026-12-01T00:00:00Z), not " +
                          type_name(*node));
         return std::nullopt;
     }
@@ -215,30 +283,25 @@ class Validator {
     [[nodiscard]] bool ok() const { return errors_.empty(); }
 
   private:
+    static std::string name(std::string_view where, std::string_view key) {
+        return std::string(where) + "." + std::string(key);
+    }
+
     std::string source_;
     std::vector<PolicyError> errors_;
 };
 
-std::optional<std::string> normalize_adapter(std::string_view text) {
-    if (is_adapter_name(text)) {
-        return std::string(text);
-    }
-    return normalize_address(text);
-}
-
 void read_policy_table(Validator& v, const toml::table& root, Policy& policy) {
-    const toml::node* node = root.get("policy");
-    if (node == nullptr) {
+    if (root.get("policy") == nullptr) {
         v.error(toml::source_region{{1, 1}, {1, 1}, nullptr},
                 "missing [policy] table (with at least version = 1)");
         return;
     }
-    const toml::table* table = node->as_table();
+    const toml::table* table = v.section(root, "policy");
     if (table == nullptr) {
-        v.error(*node, "policy must be a table: [policy]");
         return;
     }
-    v.only_keys(*table, "[policy]", {"version", "mode", "default", "existing_bonds", "adapters"});
+    v.only_keys(*table, "[policy]", kPolicyKeys);
     if (const toml::node* version = table->get("version"); version == nullptr) {
         v.error(*table, "[policy] version is required (version = 1)");
     } else if (auto number = v.integer(*table, "version", "policy");
@@ -255,21 +318,18 @@ void read_policy_table(Validator& v, const toml::table& root, Policy& policy) {
     if (auto bonds = v.choice(*table, "existing_bonds", "policy", {"enforce", "keep"})) {
         policy.existing_bonds = *bonds == "keep" ? ExistingBonds::Keep : ExistingBonds::Enforce;
     }
-    policy.adapters = v.string_list(*table, "adapters", "policy",
-                                    "an adapter name (hciN) or address", normalize_adapter);
+    // Empty is meaningful here: "manage every adapter".
+    policy.adapters =
+        v.string_list(*table, "adapters", "policy", "an adapter name (hciN) or address",
+                      /*allow_empty=*/true, normalize_adapter);
 }
 
 void read_fido_table(Validator& v, const toml::table& root, Policy& policy) {
-    const toml::node* node = root.get("fido");
-    if (node == nullptr) {
-        return;
-    }
-    const toml::table* table = node->as_table();
+    const toml::table* table = v.section(root, "fido");
     if (table == nullptr) {
-        v.error(*node, "fido must be a table: [fido]");
         return;
     }
-    v.only_keys(*table, "[fido]", {"verify", "probe_timeout_ms"});
+    v.only_keys(*table, "[fido]", kFidoKeys);
     if (auto verify = v.boolean(*table, "verify", "fido")) {
         policy.fido.verify = *verify;
     }
@@ -277,7 +337,8 @@ void read_fido_table(Validator& v, const toml::table& root, Policy& policy) {
         if (*timeout < kMinProbeTimeoutMs || *timeout > kMaxProbeTimeoutMs) {
             v.error(*table->get("probe_timeout_ms"),
                     "fido.probe_timeout_ms must be between " + std::to_string(kMinProbeTimeoutMs) +
-                        " and " + std::to_string(kMaxProbeTimeoutMs));
+                        " and " + std::to_string(kMaxProbeTimeoutMs) + ", not " +
+                        std::to_string(*timeout));
         } else {
             policy.fido.probe_timeout = std::chrono::milliseconds{*timeout};
         }
@@ -285,63 +346,80 @@ void read_fido_table(Validator& v, const toml::table& root, Policy& policy) {
 }
 
 void read_bluez_table(Validator& v, const toml::table& root, Policy& policy) {
-    const toml::node* node = root.get("bluez");
-    if (node == nullptr) {
-        return;
-    }
-    const toml::table* table = node->as_table();
+    const toml::table* table = v.section(root, "bluez");
     if (table == nullptr) {
-        v.error(*node, "bluez must be a table: [bluez]");
         return;
     }
-    v.only_keys(*table, "[bluez]", {"service_allowlist", "extra_services"});
+    v.only_keys(*table, "[bluez]", kBluezKeys);
     if (auto mode = v.choice(*table, "service_allowlist", "bluez", {"auto", "off"})) {
         policy.bluez.service_allowlist =
             *mode == "off" ? ServiceAllowlistMode::Off : ServiceAllowlistMode::Auto;
     }
-    policy.bluez.extra_services = v.string_list(
-        *table, "extra_services", "bluez", "a service UUID (16-, 32- or 128-bit)", normalize_uuid);
+    policy.bluez.extra_services =
+        v.string_list(*table, "extra_services", "bluez", "a service UUID (16-, 32- or 128-bit)",
+                      /*allow_empty=*/true, normalize_uuid);
 }
 
-void read_rule(Validator& v, const toml::table& table, std::set<std::string>& ids, Policy& policy) {
-    Rule rule;
-    rule.line = static_cast<int>(table.source().begin.line);
-    v.only_keys(table, "[[rule]]",
-                {"id", "verdict", "class", "address", "oui", "name", "adapter", "aaguid",
-                 "verified", "not_before", "expires", "reason"});
-    const std::string where = "rule";
+/// Rule ids seen so far, with the line of their first use (for the duplicate message).
+using SeenIds = std::map<std::string, int, std::less<>>;
+
+void read_rule_id(Validator& v, const toml::table& table, SeenIds& seen, Rule& rule) {
     if (table.get("id") == nullptr) {
         v.error(table, "[[rule]] needs an id");
-    } else if (auto id = v.string(table, "id", where)) {
-        if (id->empty()) {
-            v.error(*table.get("id"), "rule.id must not be empty");
-        } else if (!ids.insert(*id).second) {
-            v.error(*table.get("id"), "duplicate rule id \"" + *id + "\"");
-        }
-        rule.id = *id;
+        return;
     }
+    auto id = v.string(table, "id", "rule");
+    if (!id) {
+        return;
+    }
+    const toml::node& node = *table.get("id");
+    if (id->empty()) {
+        v.error(node, "rule.id must not be empty");
+    } else if (*id == kDefaultRuleId || *id == kUnmanagedRuleId) {
+        v.error(node,
+                "rule.id \"" + *id + "\" is reserved: events use it for decisions no rule made");
+    } else if (has_control_character(*id)) {
+        v.error(node, "rule.id must not contain control characters");
+    } else if (const auto [first, inserted] = seen.emplace(*id, rule.line); !inserted) {
+        v.error(node, "duplicate rule id \"" + *id + "\" (first used by the rule on line " +
+                          std::to_string(first->second) + ")");
+    }
+    rule.id = std::move(*id);
+}
+
+void read_rule(Validator& v, const toml::table& table, SeenIds& seen, Policy& policy) {
+    Rule rule;
+    rule.line = static_cast<int>(table.source().begin.line);
+    v.only_keys(table, "[[rule]]", kRuleKeys);
+    read_rule_id(v, table, seen, rule);
+
+    const std::string where = "rule";
     if (table.get("verdict") == nullptr) {
         v.error(table, "[[rule]] needs a verdict (\"allow\" or \"deny\")");
     } else if (auto verdict = v.choice(table, "verdict", where, {"allow", "deny"})) {
         rule.verdict = *verdict == "allow" ? Verdict::Allow : Verdict::Deny;
     }
+
+    const auto known_class = [](std::string_view text) -> std::optional<std::string> {
+        if (device_class_from_string(text)) {
+            return std::string(text);
+        }
+        return std::nullopt;
+    };
     for (const auto& cls : v.string_list(table, "class", where,
                                          "a device class (\"fido-ble\", \"hybrid\", \"other\")",
-                                         [](std::string_view text) -> std::optional<std::string> {
-                                             if (device_class_from_string(text)) {
-                                                 return std::string(text);
-                                             }
-                                             return std::nullopt;
-                                         })) {
+                                         /*allow_empty=*/false, known_class)) {
         rule.classes.push_back(*device_class_from_string(cls));
     }
-    rule.addresses = v.string_list(table, "address", where,
-                                   "a Bluetooth address (AA:BB:CC:DD:EE:FF)", normalize_address);
-    rule.ouis = v.string_list(table, "oui", where, "an OUI (AA:BB:CC)", normalize_oui);
+    rule.addresses =
+        v.string_list(table, "address", where, "a Bluetooth address (AA:BB:CC:DD:EE:FF)",
+                      /*allow_empty=*/false, normalize_address);
+    rule.ouis = v.string_list(table, "oui", where, "an OUI (AA:BB:CC)", /*allow_empty=*/false,
+                              normalize_oui);
     rule.adapters = v.string_list(table, "adapter", where, "an adapter name (hciN) or address",
-                                  normalize_adapter);
-    rule.aaguids =
-        v.string_list(table, "aaguid", where, "an AAGUID (8-4-4-4-12 hex)", normalize_aaguid);
+                                  /*allow_empty=*/false, normalize_adapter);
+    rule.aaguids = v.string_list(table, "aaguid", where, "an AAGUID (8-4-4-4-12 hex digits)",
+                                 /*allow_empty=*/false, normalize_aaguid);
     if (auto name = v.string(table, "name", where)) {
         if (name->empty()) {
             v.error(*table.get("name"),
@@ -351,10 +429,18 @@ void read_rule(Validator& v, const toml::table& table, std::set<std::string>& id
         }
     }
     rule.verified = v.boolean(table, "verified", where);
+    // An AAGUID is only known once the CTAP probe passed, so the two contradict each other.
+    if (rule.verified == false && table.get("aaguid") != nullptr) {
+        v.error(*table.get("verified"),
+                "rule.aaguid only matches verified devices; with verified = false this rule "
+                "can never match");
+    }
     rule.not_before = v.instant(table, "not_before", where);
     rule.expires = v.instant(table, "expires", where);
     if (rule.not_before && rule.expires && *rule.expires <= *rule.not_before) {
-        v.error(*table.get("expires"), "rule.expires must be after rule.not_before");
+        v.error(*table.get("expires"), "rule.expires (" + format_rfc3339(*rule.expires) +
+                                           ") must be after rule.not_before (" +
+                                           format_rfc3339(*rule.not_before) + ")");
     }
     if (auto reason = v.string(table, "reason", where)) {
         rule.reason = *reason;
@@ -369,13 +455,13 @@ void read_rules(Validator& v, const toml::table& root, Policy& policy) {
     }
     const toml::array* array = node->as_array();
     if (array == nullptr) {
-        v.error(*node, "rules are written as [[rule]] tables");
+        v.error(*node, "rules are written as [[rule]] tables, not " + type_name(*node));
         return;
     }
-    std::set<std::string> ids;
+    SeenIds seen;
     for (const toml::node& element : *array) {
         if (const toml::table* table = element.as_table()) {
-            read_rule(v, *table, ids, policy);
+            read_rule(v, *table, seen, policy);
         } else {
             v.error(element, "rules are written as [[rule]] tables, not " + type_name(element));
         }
@@ -385,6 +471,9 @@ void read_rules(Validator& v, const toml::table& root, Policy& policy) {
 }  // namespace
 
 std::string PolicyError::to_string() const {
+    if (line <= 0) {  // nothing to point at (the file could not be read, or is not safe)
+        return source + ": " + message;
+    }
     return source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
@@ -401,14 +490,14 @@ ParseResult parse_policy(std::string_view text, std::string_view source) {
         return result;
     }
     Validator v(source);
-    v.only_keys(root, "the policy file (tables: [policy], [fido], [bluez], [[rule]])",
-                {"policy", "fido", "bluez", "rule"});
+    v.only_keys(root, "the policy file", kTopLevelKeys);
     Policy policy;
     read_policy_table(v, root, policy);
     read_fido_table(v, root, policy);
     read_bluez_table(v, root, policy);
     read_rules(v, root, policy);
     if (!v.ok()) {
+        // toml++ keeps keys sorted, not in file order; admins read errors top to bottom.
         result.errors = v.take_errors();
         std::stable_sort(result.errors.begin(), result.errors.end(),
                          [](const PolicyError& a, const PolicyError& b) {

@@ -44,5 +44,47 @@ check "and denies it at the expiry instant" grep -q '"verdict": "deny"' <<< "$ou
 "$ctl" explain --no-permission-check --policy "$examples/passkey-only.toml" "$tmp/missing.json" 2> /dev/null
 check "a missing DEVICE.json exits 2" [ $? -eq 2 ]
 
+# check: the one-line summary of a valid policy
+out=$("$ctl" check --no-permission-check "$examples/passkey-only.toml")
+check "check prints one summary line" grep -Eq "^$examples/passkey-only.toml: valid: 1 rule, mode enforce, default deny, existing_bonds enforce, sha256 [0-9a-f]{16}\$" <<< "$out"
+check "and nothing else" [ "$(wc -l <<< "$out")" -eq 1 ]
+
+# check: every error, each as PATH:LINE:COLUMN: message
+printf '[policy]\nversion = 2\nmode = "x"\n[[rule]]\nid = "a"\nverdict = "allow"\naddress = ["nope"]\n' > "$tmp/three.toml"
+"$ctl" check --no-permission-check "$tmp/three.toml" > /dev/null 2> "$tmp/err"
+check "three errors exit 1" [ $? -eq 1 ]
+check "all three are printed with their positions" [ "$(grep -Ec "^$tmp/three.toml:[0-9]+:[0-9]+: " "$tmp/err")" -eq 3 ]
+check "in file order" diff <(grep -Eo "^$tmp/three.toml:[0-9]+:[0-9]+" "$tmp/err") <(printf '%s\n' "$tmp/three.toml:2:11" "$tmp/three.toml:3:8" "$tmp/three.toml:7:12")
+"$ctl" check --no-permission-check "$tmp/absent.toml" 2> "$tmp/err"
+check "a missing policy exits 1" [ $? -eq 1 ]
+check "and says it cannot be read" grep -q "^$tmp/absent.toml: cannot read the policy file: No such file or directory" "$tmp/err"
+
+# explain: one JSON object with every documented key
+out=$("$ctl" explain --no-permission-check --policy "$examples/temporary-exemption.toml" --at 2026-12-05T00:00:00Z "$examples/devices/keyboard.json")
+check "explain prints one JSON object with the documented keys" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+want = {"verdict", "rule", "class", "reason", "class_reason", "mode", "managed", "next_change"}
+sys.exit(0 if want <= d.keys() and d["next_change"] == "2026-12-08T17:00:00Z" and d["managed"] is True else 1)' <<< "$out"
+out=$("$ctl" explain --no-permission-check --policy "$examples/passkey-only.toml" --at 2026-12-05T00:00:00Z "$examples/devices/hybrid-phone.json")
+check "a phone's hybrid advert is class hybrid" grep -q '"class": "hybrid"' <<< "$out"
+check "with no next change under a policy without time limits" grep -q '"next_change": null' <<< "$out"
+
+# explain: bad input exits 2
+"$ctl" explain --no-permission-check --policy "$examples/passkey-only.toml" --at tomorrow "$examples/devices/keyboard.json" 2> "$tmp/err"
+check "a malformed --at exits 2" [ $? -eq 2 ]
+check "and says so" grep -q "^--at: not an RFC 3339 date-time" "$tmp/err"
+"$ctl" explain --no-permission-check --policy "$tmp/three.toml" "$examples/devices/keyboard.json" 2> "$tmp/err"
+check "an invalid policy exits 2 in explain" [ $? -eq 2 ]
+check "with the policy's errors" grep -q "^$tmp/three.toml:2:11: " "$tmp/err"
+printf '{"Address": "AA:BB"}' > "$tmp/bad.json"
+"$ctl" explain --no-permission-check --policy "$examples/passkey-only.toml" "$tmp/bad.json" 2> "$tmp/err"
+check "an invalid DEVICE.json exits 2" [ $? -eq 2 ]
+check "naming the file and the property" grep -q "^$tmp/bad.json: Address is not a Bluetooth address" "$tmp/err"
+"$ctl" > /dev/null 2>&1
+check "no subcommand is a usage error (exit 2)" [ $? -eq 2 ]
+"$ctl" check --help > /dev/null 2>&1
+check "--help exits 0" [ $? -eq 0 ]
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
