@@ -1,6 +1,5 @@
 #include "btfence/policy/time_format.hpp"
 
-#include <charconv>
 #include <cstdio>
 
 namespace btfence::policy {
@@ -10,12 +9,13 @@ std::optional<int> read_int(std::string_view text, std::size_t pos, std::size_t 
     if (pos + len > text.size()) {
         return std::nullopt;
     }
+    // Digits only: from_chars would also take a sign ("T-1:00:00Z").
     int value = 0;
-    const auto* first = text.data() + pos;
-    const auto* last = first + len;
-    auto [ptr, ec] = std::from_chars(first, last, value);
-    if (ec != std::errc{} || ptr != last) {
-        return std::nullopt;
+    for (const char c : text.substr(pos, len)) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        value = value * 10 + (c - '0');
     }
     return value;
 }

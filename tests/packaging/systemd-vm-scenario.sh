@@ -1,0 +1,206 @@
+#!/bin/bash
+# systemd-vm-scenario.sh - the btfence .deb under a real systemd, real dbus and real
+# bluetoothd. Runs INSIDE a VM booted with systemd as PID 1 and two LE btvirt controllers:
+#   run-systemd-vm-scenario.sh DEBDIR           (host side: boots the VM and runs this)
+#   systemd-vm-scenario.sh DEB-OR-DIR           (in the VM)
+# 1. a keyboard bond exists before btfence is installed (hci1 paired with hci0 advertising
+#    HID 0x1812 and the keyboard appearance)
+# 2. apt-get install ./btfence_*.deb: unit enabled and active through sd_notify, running as the
+#    btfence user with no capabilities, events in the journal under their MESSAGE_ID
+# 3. enforcement: the keyboard bond is removed (by the start-up sweep if the default policy
+#    enforces existing bonds, else after a policy with existing_bonds = "enforce" is renamed
+#    into place, which also proves the reload on file change)
+# 4. systemctl reload -> policy-loaded; an invalid policy -> policy-rejected, still running
+# 5. kill -9 -> Restart=on-failure brings it back, agent registered again
+# 6. systemctl restart bluetooth -> btfenced keeps running (same PID), bluez-lost,
+#    bluez-found, agent-registered again; a new keyboard pairing is then refused or removed
+# 7. apt-get remove stops it; apt-get purge removes /etc/btfence, /var/log/btfence and
+#    /var/lib/btfence
+# Ends with "N passed, N failed"; the exit status is 0 only when nothing failed.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+SOURCE_ROOT=$(cd "$HERE/../.." && pwd)
+CATALOG=$SOURCE_ROOT/agent/daemon/audit/event_catalog.hpp
+PY=/usr/bin/python3
+UNIT=btfence.service
+POLICY=/etc/btfence/policy.toml
+AUDIT_LOG=/var/log/btfence/audit.jsonl
+
+PASS=0 FAIL=0
+pass() { PASS=$((PASS+1)); echo "  PASS: $*"; }
+fail() { FAIL=$((FAIL+1)); echo "  FAIL: $*"; }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+# wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds or the deadline passes
+wait_until() {
+    local end=$((SECONDS+$1)); shift
+    until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.2; done
+}
+prop() { systemctl show -p "$2" --value "$1"; }
+active() { systemctl -q is-active "$1"; }    # one unit at a time (see vm-bluez README)
+main_pid() { prop $UNIT MainPID; }
+
+# MESSAGE_IDs come from the one place that defines them.
+message_id() {
+    sed -n "s/.*\"$1\", \"\([0-9a-f]\{32\}\)\".*/\1/p" "$CATALOG" | head -n1
+}
+# events ACTION: how many journal entries btfence.service logged under ACTION's MESSAGE_ID
+events() {
+    journalctl -q --no-pager -o json MESSAGE_ID="$(message_id "$1")" _SYSTEMD_UNIT=$UNIT | wc -l
+}
+more_events() { [ "$(events "$1")" -gt "$2" ]; }
+# journal_has ACTION TEXT: an entry of that event mentions TEXT (in any field)
+journal_has() {
+    journalctl -q --no-pager -o json MESSAGE_ID="$(message_id "$1")" _SYSTEMD_UNIT=$UNIT | grep -qF -- "$2"
+}
+audit_has() { [ -r $AUDIT_LOG ] && grep -F -- "\"$1\"" $AUDIT_LOG | grep -qF -- "$2"; }
+
+addr() { busctl get-property org.bluez "/org/bluez/$1" org.bluez.Adapter1 Address | cut -d'"' -f2; }
+powered() { [ "$(busctl get-property org.bluez /org/bluez/$1 org.bluez.Adapter1 Powered 2>/dev/null)" = "b true" ]; }
+device_prop() { busctl get-property org.bluez "$1" org.bluez.Device1 "$2" 2>/dev/null; }
+# gone_or_unpaired PATH: the device object is gone, or it is neither Paired nor Bonded
+gone_or_unpaired() {
+    local paired bonded
+    paired=$(device_prop "$1" Paired) || return 0
+    bonded=$(device_prop "$1" Bonded) || return 0
+    [ "$paired" = "b false" ] && [ "$bonded" = "b false" ]
+}
+bonded() { [ "$(device_prop "$1" Bonded)" = "b true" ]; }
+
+diagnose() {
+    echo "---- diagnostics: systemctl status $UNIT"
+    systemctl status --no-pager $UNIT 2>&1 | head -n 20
+    echo "---- journalctl -u $UNIT (last 40)"
+    journalctl --no-pager -o short-monotonic -u $UNIT -n 40
+}
+
+deb=${1:-}
+if [ -d "$deb" ]; then deb=$(ls "$deb"/btfence_*.deb 2>/dev/null | head -n1); fi
+if [ -z "$deb" ] || [ ! -f "$deb" ]; then
+    echo "usage: $0 BTFENCE.deb|DIR-WITH-IT (no btfence_*.deb found)"; echo "0 passed, 1 failed"; exit 1
+fi
+deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
+T0=$SECONDS
+
+echo "== 0. the VM: systemd, bluetooth.service, two controllers"
+check "PID 1 is systemd" [ "$(cat /proc/1/comm)" = systemd ]
+check "bluetooth.service active" active bluetooth.service
+check "hci0 and hci1 powered" eval 'powered hci0 && powered hci1'
+check "event catalog readable ($CATALOG)" [ -n "$(message_id agent-registered)" ]
+A0=$(addr hci0); A1=$(addr hci1)
+KEYBOARD=/org/bluez/hci1/dev_${A0//:/_}      # hci0 as the keyboard, seen from hci1
+MIRROR=/org/bluez/hci0/dev_${A1//:/_}        # hci1, seen from hci0 (bonded too)
+echo "  hci0 (keyboard) $A0, hci1 (laptop) $A1"
+
+echo "== 1. a keyboard bond before btfence is installed"
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --default-agent --timeout 60
+check "keyboard paired and bonded on hci1" bonded "$KEYBOARD"
+
+echo "== 2. apt-get install $(basename "$deb")"
+t=$SECONDS
+apt-get install -y -q "$deb" 2>&1 | grep -vE '^(Reading|Building|Selecting|Preparing|\(Reading)' | tail -n 15
+echo "  apt-get install took $((SECONDS-t)) s"
+check "installed: 'install ok installed'" [ "$(dpkg-query -W -f='${Status}' btfence 2>/dev/null)" = "install ok installed" ]
+check "unit enabled" [ "$(systemctl is-enabled $UNIT)" = enabled ]
+check "unit active (running) after install" eval 'active $UNIT && [ "$(prop $UNIT SubState)" = running ]'
+check "Type=notify, so active means READY=1 was received" [ "$(prop $UNIT Type)" = notify ]
+check "WatchdogSec=30s in force" [ "$(prop $UNIT WatchdogUSec)" = 30s ]
+pid=$(main_pid)
+echo "  MainPID $pid; $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/$pid/status 2>/dev/null | tr -s '\t ' ' ' | tr '\n' ';')"
+check "runs as user btfence" [ "$(ps -o user= -p "$pid" | tr -d ' ')" = btfence ]
+check "no effective or bounding capabilities" eval 'grep -q "^CapEff:\s*0000000000000000" /proc/$pid/status && grep -q "^CapBnd:\s*0000000000000000" /proc/$pid/status'
+check "NoNewPrivs and a seccomp filter" eval 'grep -q "^NoNewPrivs:\s*1" /proc/$pid/status && grep -q "^Seccomp:\s*2" /proc/$pid/status'
+check "journal: daemon-started (MESSAGE_ID $(message_id daemon-started))" wait_until 10 more_events daemon-started 0
+check "journal: policy-loaded" wait_until 10 more_events policy-loaded 0
+check "journal: agent-registered (MESSAGE_ID $(message_id agent-registered))" wait_until 10 more_events agent-registered 0
+journalctl --no-pager -o short-monotonic MESSAGE_ID="$(message_id agent-registered)" -n 1
+check "audit log written as btfence, mode 0640, directory 0750" eval \
+    '[ "$(stat -c "%U %a" $AUDIT_LOG 2>/dev/null)" = "btfence 640" ] && [ "$(stat -c "%U %a" /var/log/btfence)" = "btfence 750" ]'
+check "audit log holds agent-registered as a JSON line" audit_has agent-registered '"event"'
+exposure=$(systemd-analyze security $UNIT 2>/dev/null | sed -n 's/.*Overall exposure level for btfence.service: \([0-9.]*\).*/\1/p')
+echo "  systemd-analyze security (running unit): exposure $exposure"
+check "exposure of the running unit <= 1.0" awk -v e="${exposure:-99}" 'BEGIN{exit !(e <= 1.0)}'
+
+echo "== 3. enforcement: the keyboard bond is removed"
+existing=$(sed -n 's/^existing_bonds *= *"\([a-z]*\)".*/\1/p' $POLICY)
+mode=$(sed -n 's/^mode *= *"\([a-z]*\)".*/\1/p' $POLICY)
+echo "  shipped default policy: mode=${mode:-enforce} existing_bonds=${existing:-enforce}"
+if [ "${existing:-enforce}" = enforce ] && [ "${mode:-enforce}" = enforce ]; then
+    check "start-up sweep removed the keyboard bond" wait_until 10 gone_or_unpaired "$KEYBOARD"
+else
+    check "start-up sweep kept the existing keyboard bond (existing_bonds=keep)" bonded "$KEYBOARD"
+fi
+loaded=$(events policy-loaded)
+cat > $POLICY.new <<'EOF'
+# systemd-vm-scenario.sh: passkeys only, existing bonds enforced
+[policy]
+version = 1
+mode = "enforce"
+default = "deny"
+existing_bonds = "enforce"
+
+[[rule]]
+id = "fido-keys"
+verdict = "allow"
+class = ["fido-ble"]
+EOF
+chmod 0644 $POLICY.new
+mv $POLICY.new $POLICY
+check "renamed policy: policy-loaded logged (reload on file change)" wait_until 10 more_events policy-loaded "$loaded"
+check "keyboard bond on hci1 removed within 10 s" wait_until 10 gone_or_unpaired "$KEYBOARD"
+check "journal: device-removed for $A0" wait_until 10 journal_has device-removed "$A0"
+check "audit log: device-removed for $A0" wait_until 10 audit_has device-removed "$A0"
+check "the mirror bond on hci0 ($A1) removed too" wait_until 10 gone_or_unpaired "$MIRROR"
+
+echo "== 4. systemctl reload; an invalid policy"
+loaded=$(events policy-loaded); pid=$(main_pid)
+systemctl reload $UNIT
+check "systemctl reload: policy-loaded logged" wait_until 10 more_events policy-loaded "$loaded"
+check "reload kept the main PID" [ "$(main_pid)" = "$pid" ]
+rejected=$(events policy-rejected)
+cp $POLICY /tmp/policy.good
+printf '[policy]\nversion = 1\nmode = "enforce"\nbogus_key = 1\n' > $POLICY.new && chmod 0644 $POLICY.new && mv $POLICY.new $POLICY
+systemctl reload $UNIT
+check "invalid policy: policy-rejected logged" wait_until 10 more_events policy-rejected "$rejected"
+check "invalid policy: still active with the same PID" eval 'active $UNIT && [ "$(main_pid)" = "$pid" ]'
+cp /tmp/policy.good $POLICY.new && mv $POLICY.new $POLICY
+
+echo "== 5. kill -9"
+pid=$(main_pid); restarts=$(prop $UNIT NRestarts); registered=$(events agent-registered)
+kill -9 "$pid"
+restarted() { local p; p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$pid" ] && active $UNIT; }
+check "Restart=on-failure: active again with a new PID within 15 s" wait_until 15 restarted
+check "NRestarts went up by one" [ "$(prop $UNIT NRestarts)" = $((restarts+1)) ]
+check "agent registered again after the restart" wait_until 10 more_events agent-registered "$registered"
+journalctl --no-pager -o short-monotonic -u $UNIT | grep -E 'status=9/KILL|Scheduled restart' | tail -n 2
+
+echo "== 6. systemctl restart bluetooth"
+pid=$(main_pid); bpid=$(prop bluetooth.service MainPID)
+lost=$(events bluez-lost); found=$(events bluez-found); registered=$(events agent-registered)
+systemctl restart bluetooth.service
+check "bluetooth.service active with a new bluetoothd" eval 'active bluetooth.service && [ "$(prop bluetooth.service MainPID)" != "$bpid" ]'
+check "controllers powered again" wait_until 20 eval 'powered hci0 && powered hci1'
+check "btfence still active with the same PID" eval 'active $UNIT && [ "$(main_pid)" = "$pid" ]'
+check "journal: bluez-lost" wait_until 15 more_events bluez-lost "$lost"
+check "journal: bluez-found" wait_until 15 more_events bluez-found "$found"
+check "journal: agent-registered again" wait_until 15 more_events agent-registered "$registered"
+denied=$(events pairing-denied); removed=$(events device-removed)
+echo "  a new keyboard pairing (its own agent on hci1; hci0's side asks the default agent):"
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
+refused() { more_events pairing-denied "$denied" || more_events device-removed "$removed"; }
+check "refused (pairing-denied) or removed (device-removed) by btfenced" wait_until 10 refused
+check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
+
+[ $FAIL -eq 0 ] || diagnose
+echo "== 7. apt-get remove, then purge"
+apt-get remove -y -q btfence >/dev/null 2>&1
+check "remove: unit stopped" [ "$(systemctl is-active $UNIT)" = inactive ]
+check "remove: policy and audit log kept" eval '[ -f $POLICY ] && [ -d /var/log/btfence ]'
+apt-get purge -y -q btfence >/dev/null 2>&1
+check "purge: package gone" [ -z "$(dpkg-query -W -f='${Status}' btfence 2>/dev/null | grep -v not-installed)" ]
+check "purge: /etc/btfence, /var/log/btfence, /var/lib/btfence gone" eval \
+    '[ ! -e /etc/btfence ] && [ ! -e /var/log/btfence ] && [ ! -e /var/lib/btfence ]'
+check "purge: unit gone (LoadState=not-found)" [ "$(prop $UNIT LoadState)" = not-found ]
+
+echo "== done in $((SECONDS-T0)) s; system state: $(systemctl is-system-running)"
+echo "$PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
