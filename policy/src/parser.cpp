@@ -363,6 +363,15 @@ void read_bluez_table(Validator& v, const toml::table& root, Policy& policy) {
 /// Rule ids seen so far, with the line of their first use (for the duplicate message).
 using SeenIds = std::map<std::string, int, std::less<>>;
 
+// Ids the daemon puts in rule.id for decisions no rule made (decision.hpp, and btfenced's
+// fail-closed overrides and non-decision events): a rule may not take one of them.
+bool is_reserved_rule_id(std::string_view id) {
+    static constexpr std::array<std::string_view, 6> kReserved = {
+        kDefaultRuleId,        kUnmanagedRuleId, "malformed-properties",
+        "verification-failed", "unknown-device", "none"};
+    return std::find(kReserved.begin(), kReserved.end(), id) != kReserved.end();
+}
+
 void read_rule_id(Validator& v, const toml::table& table, SeenIds& seen, Rule& rule) {
     if (table.get("id") == nullptr) {
         v.error(table, "[[rule]] needs an id");
@@ -375,7 +384,7 @@ void read_rule_id(Validator& v, const toml::table& table, SeenIds& seen, Rule& r
     const toml::node& node = *table.get("id");
     if (id->empty()) {
         v.error(node, "rule.id must not be empty");
-    } else if (*id == kDefaultRuleId || *id == kUnmanagedRuleId) {
+    } else if (is_reserved_rule_id(*id)) {
         v.error(node,
                 "rule.id \"" + *id + "\" is reserved: events use it for decisions no rule made");
     } else if (has_control_character(*id)) {

@@ -42,3 +42,24 @@ TEST(ANegativeProbeTimeout, IsOutOfRange) {
 
 }  // namespace
 }  // namespace btfence::policy
+
+namespace btfence::policy {
+namespace {
+
+// btfenced names decisions no rule made with these ids; a rule taking one would make audit
+// events ambiguous.
+TEST(ARuleIdTheDaemonUsesForItsOwnDecisions, IsReservedAtTheId) {
+    for (const char* id : {"default", "unmanaged-adapter", "malformed-properties",
+                           "verification-failed", "unknown-device", "none"}) {
+        const auto result = parse_policy(std::string("[policy]\nversion = 1\n[[rule]]\nid = \"") +
+                                             id + "\"\nverdict = \"allow\"\n",
+                                         "p.toml");
+        ASSERT_EQ(result.errors.size(), 1U) << id;
+        EXPECT_EQ(result.errors[0].line, 4) << id;
+        EXPECT_EQ(result.errors[0].column, 6) << id;
+        EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("reserved")) << id;
+    }
+}
+
+}  // namespace
+}  // namespace btfence::policy

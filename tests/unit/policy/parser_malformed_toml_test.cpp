@@ -2,11 +2,11 @@
 // the character under the cursor), found by fuzzing: parse_table_header() enters parse_key()
 // with a character that cannot start a key ("[`", "[[[1]]]", "[[="; marzer/tomlplusplus#301,
 // fixed upstream after 3.3.0), parse_date_time() enters parse_time() without a digit after 'T'
-// ("2026-12-08T:"), and parse_value() scans on after a date and a space ("2026-12-08 2"). The
-// Debian library btfence links is built without assertions and reports a syntax error. These
-// tests pin that down: such a typo is one positioned syntax error, never a crash or an accepted
-// file. (The fuzz build compiles toml++ with its assertions and tolerates this kind, see
-// tests/fuzz/toml_known_assertions.hpp.)
+// ("2026-12-08T:"), parse_value() scans on after a date and a space ("2026-12-08 2"), and an
+// array hands parse_value() a closing brace ("[}]"). The Debian library btfence links is built
+// without assertions and reports a syntax error. These tests pin that down: such a typo is one
+// positioned syntax error, never a crash or an accepted file. (The fuzz build compiles toml++
+// with its assertions and tolerates this kind, see tests/fuzz/toml_known_assertions.hpp.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -64,6 +64,14 @@ TEST(ADateFollowedByASpaceAndASingleDigit, IsASyntaxErrorAtTheValue) {
         {"[policy]\nversion = 1\n[[rule]]\nid = \"r\"\nverdict = \"allow\"\nexpires = "
          "2026-12-08 1\n",
          6, 11});
+}
+
+TEST(AClosingBraceInsideAnArray, IsASyntaxErrorAtTheBrace) {
+    expect_one_syntax_error({"x = [}]\n", 1, 6});
+    expect_one_syntax_error(
+        {"[policy]\nversion = 1\n[[rule]]\nid = \"r\"\nverdict = \"allow\"\nclass = "
+         "[\"fido-ble\", }]\n",
+         6, 22});
 }
 
 }  // namespace
