@@ -1,0 +1,212 @@
+"""Group "btfenced": the real btfenced enforcing the scenarios' policy (FIDO keys allowed,
+default deny, adapters = [laptop]) against the real bluetoothd.
+
+btfenced is bluetoothd's default agent, so it answers the responder side of every pairing:
+on the laptop's adapter by policy, on the peer's adapter (unmanaged) by accepting. A person
+pairing from the laptop uses an agent of their own (as `bluetoothctl` does). Each scenario
+asserts on BlueZ's state (Device1.Paired, the object existing) and on the audit events."""
+import os
+import re
+import signal
+import subprocess
+
+import btpeer
+from btfenced import policy
+from btpeer import FIDO, HID, HYBRID
+from framework import adapters_powered, expect, scenario
+
+
+def paired(path):
+    props = btpeer.device_properties(path)
+    return props is not None and bool(props.get("Paired", False))
+
+
+def resolved_with(path, uuid):
+    """The device's GATT services are resolved and include uuid."""
+    props = btpeer.device_properties(path)
+    return props is not None and bool(props.get("ServicesResolved", False)) and uuid in btpeer.uuids_of(props)
+
+
+def expect_bond_kept(ctx, path, address, since, served_uuid):
+    """btfenced keeps the bond: bond-kept by rule fido-keys, and once the services are
+    resolved and btfenced has handled everything, still Paired and never removed."""
+    kept = ctx.daemon.wait_for("bond-kept", address, since, adapter=ctx.laptop)
+    expect(kept["rule"]["id"] == "fido-keys", "bond-kept by rule %s" % kept["rule"]["id"])
+    btpeer.wait_until(lambda: resolved_with(path, served_uuid), 30, "the key's GATT services to resolve")
+    ctx.daemon.barrier()
+    expect(paired(path), "the key is no longer Paired")
+    removed = ctx.daemon.find("device-removed", address, since)
+    expect(removed is None, "btfenced removed the key: %s" % (removed and removed["message"]))
+
+
+def default_agent_in_bluetoothd_log(ctx):
+    """The owner and path of the default agent, from bluetoothd's debug log (-d)."""
+    with open(os.path.join(ctx.logs, "bluetoothd.log"), errors="replace") as f:
+        lines = re.findall(r"Default agent (?:set to (\S+) (\S+)|cleared)", f.read())
+    return lines[-1] if lines else None
+
+
+def btfenced_bus_name(ctx):
+    return str(ctx.bus.get_name_owner("org.btfence1"))
+
+
+@scenario("btfenced")
+def a_fido_key_paired_from_the_laptop_with_just_works_keeps_its_bond(ctx):
+    """The user pairs a FIDO key with their own agent (Just Works): paired, bond-kept, never removed."""
+    key = ctx.play("fido-key")
+    path = ctx.seen_by(ctx.laptop, key, uuid=FIDO)
+    ctx.say("the laptop sees FIDO-Key advertising 0xFFFD; the user pairs it (Just Works)")
+    since = ctx.daemon.mark()
+    user = ctx.agent("NoInputNoOutput")
+    ok, error = user.pair(path)
+    expect(ok, "Pair() failed: %s" % error)
+    expect(user.calls == [], "Just Works asked the user's agent: %s" % user.calls)
+    expect_bond_kept(ctx, path, key.address(), since, FIDO)
+    # The key's side of the pairing asked bluetoothd's default agent, btfenced, which accepts
+    # for the adapter its policy does not manage.
+    peer_side = ctx.daemon.find("pairing-allowed", ctx.address(ctx.laptop), since, adapter=ctx.peer)
+    expect(peer_side is not None and peer_side["rule"]["id"] == "unmanaged-adapter",
+           "no pairing-allowed by unmanaged-adapter for the peer's side: %s" % peer_side)
+
+
+@scenario("btfenced")
+def a_fido_key_paired_with_numeric_comparison_keeps_its_bond(ctx):
+    """Numeric comparison (DisplayYesNo on both ends): both agents confirm one passkey; the bond is kept."""
+    key = ctx.play("fido-key")
+    path = ctx.seen_by(ctx.laptop, key, uuid=FIDO)
+    # The key's own IO capability: an agent in front of btfenced in bluetoothd's default list,
+    # withdrawn after the pairing so that btfenced is the default agent again.
+    key_side = ctx.agent("DisplayYesNo", default=True)
+    user = ctx.agent("DisplayYesNo")
+    since = ctx.daemon.mark()
+    ok, error = user.pair(path)
+    expect(ok, "Pair() failed: %s" % error)
+    expect(user.methods() == ["RequestConfirmation"] and key_side.methods() == ["RequestConfirmation"],
+           "agent calls: user %s, key %s" % (user.calls, key_side.calls))
+    expect(user.calls[0][2] == key_side.calls[0][2], "the passkeys differ")
+    ctx.drop_agent(key_side)
+    expect_bond_kept(ctx, path, key.address(), since, FIDO)
+    expect(default_agent_in_bluetoothd_log(ctx) == (btfenced_bus_name(ctx), "/org/btfence/agent"),
+           "btfenced is not the default agent again: %s" % (default_agent_in_bluetoothd_log(ctx),))
+
+
+@scenario("btfenced")
+def a_fido_key_starting_the_pairing_itself_is_allowed_at_the_gate(ctx):
+    """The key pairs towards the laptop: btfenced's RequestAuthorization says yes by rule fido-keys."""
+    key = ctx.play("fido-key")
+    key_on_laptop = ctx.seen_by(ctx.laptop, key, uuid=FIDO)
+    laptop_on_key = ctx.seen_by(ctx.peer, ctx.play("laptop", ctx.laptop))
+    ctx.say("FIDO-Key starts a pairing towards the laptop")
+    since = ctx.daemon.mark()
+    ok, error = ctx.agent("NoInputNoOutput").pair(laptop_on_key)
+    expect(ok, "Pair() from the key failed: %s" % error)
+    allowed = ctx.daemon.wait_for("pairing-allowed", key.address(), since, adapter=ctx.laptop)
+    expect(allowed["btfence"]["trigger"] == "RequestAuthorization" and allowed["rule"]["id"] == "fido-keys",
+           "pairing-allowed by %s via %s" % (allowed["rule"]["id"], allowed["btfence"]["trigger"]))
+    expect_bond_kept(ctx, key_on_laptop, key.address(), since, FIDO)
+    ctx.say("BlueZ: FIDO-Key is Paired on the laptop, and still is once its services are resolved")
+
+
+@scenario("btfenced")
+def a_phones_hybrid_advert_is_received_and_nothing_is_removed(ctx):
+    """Scanning still works for hybrid: the 0xFFF9 advert reaches the laptop; btfenced removes nothing."""
+    since = ctx.daemon.mark()
+    seen = {}
+
+    def hybrid(props):
+        if len(bytes(props.get("ServiceData", {}).get(HYBRID, b""))) == 20:
+            seen.update(props)
+        return bool(seen)
+    ctx.seen_by(ctx.laptop, ctx.play("hybrid-phone"), until=hybrid)
+    ctx.daemon.barrier()
+    for action in ("device-removed", "pairing-denied"):
+        event = ctx.daemon.find(action, since=since)
+        expect(event is None, "btfenced logged %s: %s" % (action, event and event["message"]))
+
+
+@scenario("btfenced")
+def a_keyboard_starting_a_pairing_is_refused_at_the_gate(ctx):
+    """A keyboard pairs towards the laptop: btfenced refuses the agent request; no bond on the laptop."""
+    keyboard = ctx.play("keyboard")
+    keyboard_on_laptop = ctx.seen_by(ctx.laptop, keyboard, uuid=HID)
+    laptop_on_keyboard = ctx.seen_by(ctx.peer, ctx.play("laptop", ctx.laptop))
+    ctx.say("a keyboard starts a pairing towards the laptop")
+    since = ctx.daemon.mark()
+    ok, error = ctx.agent("NoInputNoOutput").pair(laptop_on_keyboard)
+    expect(not ok, "the keyboard's Pair() succeeded")
+    denied = ctx.daemon.wait_for("pairing-denied", keyboard.address(), since, adapter=ctx.laptop)
+    expect(denied["btfence"]["trigger"] in ("RequestAuthorization", "RequestConfirmation"),
+           "refused through %s" % denied["btfence"]["trigger"])
+    expect(denied["rule"]["id"] == "default" and denied["btfence"]["device"]["class"] == "other",
+           "refused by rule %s as %s" % (denied["rule"]["id"], denied["btfence"]["device"]["class"]))
+    expect("0x1812" in denied["btfence"]["device"]["class_reason"],
+           "the reason does not name HID: %s" % denied["btfence"]["device"]["class_reason"])
+    btpeer.wait_until(lambda: not paired(keyboard_on_laptop), 20, "the laptop to hold no bond")
+    ctx.say("BlueZ: the keyboard's Pair() failed (%s); the laptop holds no bond" % error)
+
+
+@scenario("btfenced")
+def a_keyboard_paired_from_the_laptop_by_a_user_with_their_own_agent_is_removed(ctx):
+    """The bypass: Just Works started locally asks no agent; btfenced removes the keyboard after the fact."""
+    keyboard = ctx.play("keyboard")
+    path = ctx.seen_by(ctx.laptop, keyboard, uuid=HID)
+    ctx.say("the user pairs the keyboard with their own agent (Just Works: no agent is asked)")
+    since = ctx.daemon.mark()
+    user = ctx.agent("NoInputNoOutput")
+    # Not waited for: bluetoothd 5.66 holds Pair()'s reply until the services are resolved,
+    # and drops it without replying when the device is removed before that.
+    user.start_pairing(path)
+    removed = ctx.daemon.wait_for("device-removed", keyboard.address(), since, adapter=ctx.laptop)
+    expect(removed["event"]["outcome"] == "success", "RemoveDevice failed: %s" % removed["event"]["reason"])
+    expect(removed["rule"]["id"] == "default", "removed by rule %s" % removed["rule"]["id"])
+    btpeer.wait_until(lambda: btpeer.device_properties(path) is None, 20, "the keyboard's Device1 to go")
+    expect(user.calls == [], "the user's agent was asked: %s" % user.calls)
+    ctx.say("BlueZ: the keyboard's Device1, and its bond, are gone from the laptop")
+
+
+@scenario("btfenced")
+def a_device_advertising_fido_but_serving_hid_is_removed_once_its_services_resolve(ctx):
+    """It advertises 0xFFFD and pairs; its GATT services turn out to be HID: btfenced removes it."""
+    liar = ctx.play("liar")
+    path = ctx.seen_by(ctx.laptop, liar, uuid=FIDO)
+    ctx.say("Totally-A-Key advertises 0xFFFD, but serves HID; the user pairs it")
+    since = ctx.daemon.mark()
+    ctx.agent("NoInputNoOutput").start_pairing(path)  # not waited for (see the keyboard above)
+    removed = ctx.daemon.wait_for("device-removed", liar.address(), since, adapter=ctx.laptop)
+    device = removed["btfence"]["device"]
+    expect(removed["event"]["outcome"] == "success", "RemoveDevice failed: %s" % removed["event"]["reason"])
+    expect(device["class"] == "other" and "0x1812" in device["class_reason"],
+           "removed as %s: %s" % (device["class"], device["class_reason"]))
+    btpeer.wait_until(lambda: btpeer.device_properties(path) is None, 20, "the liar's Device1 to go")
+
+
+@scenario("btfenced")
+def in_audit_mode_the_keyboard_keeps_its_bond_and_the_event_says_it_would_be_removed(ctx):
+    """mode = "audit": nothing is refused or removed; device-removed is logged with mode audit."""
+    ctx.run_daemon_with(policy(ctx.laptop, mode="audit"))
+    keyboard = ctx.play("keyboard")
+    path = ctx.seen_by(ctx.laptop, keyboard, uuid=HID)
+    since = ctx.daemon.mark()
+    ok, error = ctx.agent("NoInputNoOutput").pair(path)
+    expect(ok, "Pair() failed in audit mode: %s" % error)
+    would = ctx.daemon.wait_for("device-removed", keyboard.address(), since, mode="audit")
+    expect(would["event"]["outcome"] == "unknown" and would["btfence"]["verdict"] == "deny",
+           "outcome %s, verdict %s" % (would["event"]["outcome"], would["btfence"]["verdict"]))
+    btpeer.wait_until(lambda: resolved_with(path, HID), 30, "the keyboard's services to resolve")
+    ctx.daemon.barrier()
+    expect(paired(path), "audit mode removed the keyboard's bond")
+
+
+@scenario("btfenced")
+def after_bluetoothd_is_killed_and_restarted_btfenced_registers_again_and_still_refuses(ctx):
+    """kill -9 bluetoothd, start it again: bluez-lost, bluez-found, agent-registered; a keyboard is refused again."""
+    since = ctx.daemon.mark()
+    with open(os.environ["E2E_BLUETOOTHD_PID"]) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+    ctx.daemon.wait_for("bluez-lost", since=since)
+    subprocess.check_call([os.environ["E2E_START_BLUETOOTHD"]])
+    ctx.daemon.wait_for("bluez-found", since=since)
+    registered = ctx.daemon.wait_for("agent-registered", since=since)
+    expect(registered["event"]["outcome"] == "success", "registering again failed: %s" % registered["message"])
+    btpeer.wait_until(lambda: adapters_powered(ctx.bus, [ctx.laptop, ctx.peer]), 30, "both adapters powered again")
+    a_keyboard_starting_a_pairing_is_refused_at_the_gate(ctx)
