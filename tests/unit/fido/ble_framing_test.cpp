@@ -29,6 +29,7 @@ const std::string kGetInfoAnswer =
 
 std::vector<std::string> hex_all(const std::vector<std::vector<std::uint8_t>>& fragments) {
     std::vector<std::string> out;
+    out.reserve(fragments.size());
     for (const auto& fragment : fragments) {
         out.push_back(hex(fragment));
     }
@@ -43,7 +44,8 @@ std::vector<std::uint8_t> pattern(std::size_t length) {
     return data;
 }
 
-BleFrame decode_all(FrameDecoder& decoder, const std::vector<std::vector<std::uint8_t>>& fragments) {
+BleFrame decode_all(FrameDecoder& decoder,
+                    const std::vector<std::vector<std::uint8_t>>& fragments) {
     for (std::size_t i = 0; i < fragments.size(); ++i) {
         const DecodeStep step = decoder.feed(fragments[i]);
         if (i + 1 < fragments.size()) {
@@ -134,13 +136,13 @@ TEST(ABleFrameEncoder, WrapsTheSequenceFrom0x7FBackTo0x00) {
     EXPECT_EQ(fragments[131][0], 0x02);
     // SEQ 0x7F carries bytes 2430..2448, the next SEQ 0x00 bytes 2449..2467.
     EXPECT_EQ(hex(fragments[128]), "7f7e7f808182838485868788898a8b8c8d8e8f90");
-    EXPECT_EQ(hex(fragments[129]), "00919293949596979899"
-                                      "9a9b9c9d9e9fa0a1a2a3");
+    EXPECT_EQ(hex(fragments[129]),
+              "00919293949596979899"
+              "9a9b9c9d9e9fa0a1a2a3");
 }
 
 TEST(ABleFrameEncoder, SendsCancelAsAHeaderWithoutData) {
-    EXPECT_THAT(hex_all(encode_frame(BleCommand::Cancel, {}, 20)),
-                testing::ElementsAre("be0000"));
+    EXPECT_THAT(hex_all(encode_frame(BleCommand::Cancel, {}, 20)), testing::ElementsAre("be0000"));
 }
 
 TEST(ABleFrameEncoder, RefusesAControlPointLengthOutsideTheSpecifiedRange) {
@@ -206,8 +208,7 @@ TEST(ABleFrameDecoder, YieldsAnErrorFrameWithItsCode) {
 TEST(ABleFrameDecoder, RejectsAnErrorOrKeepaliveFrameWithoutExactlyOneByte) {
     FrameDecoder decoder;
     EXPECT_EQ(failure_of(decoder.feed(bytes("bf0000"))).error, FramingError::MalformedStatus);
-    EXPECT_EQ(failure_of(decoder.feed(bytes("8200020101"))).error,
-              FramingError::MalformedStatus);
+    EXPECT_EQ(failure_of(decoder.feed(bytes("8200020101"))).error, FramingError::MalformedStatus);
 }
 
 TEST(ABleFrameDecoder, RejectsAContinuationOutOfSequence) {

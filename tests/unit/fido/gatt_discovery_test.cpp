@@ -14,7 +14,7 @@ using Properties = std::map<std::string, sdbus::Variant>;
 const std::string kDevice = "/org/bluez/hci1/dev_00_AA_01_00_00_00";
 
 class ObjectTree {
-public:
+  public:
     ObjectTree& service(const std::string& path, const std::string& uuid,
                         const std::string& device = kDevice) {
         objects_[sdbus::ObjectPath(path)]["org.bluez.GattService1"] =
@@ -24,7 +24,7 @@ public:
         return *this;
     }
     ObjectTree& characteristic(const std::string& path, const std::string& service,
-                               const std::string& uuid, std::vector<std::string> flags) {
+                               const std::string& uuid, const std::vector<std::string>& flags) {
         objects_[sdbus::ObjectPath(path)]["org.bluez.GattCharacteristic1"] =
             Properties{{"UUID", sdbus::Variant(uuid)},
                        {"Service", sdbus::Variant(sdbus::ObjectPath(service))},
@@ -38,14 +38,13 @@ public:
         characteristic(s + "/char0013", s, kFidoStatusUuid, {"notify"});
         characteristic(s + "/char0016", s, kFidoControlPointLengthUuid, {"read"});
         if (with_revision) {
-            characteristic(s + "/char0018", s, kFidoServiceRevisionBitfieldUuid,
-                           {"read", "write"});
+            characteristic(s + "/char0018", s, kFidoServiceRevisionBitfieldUuid, {"read", "write"});
         }
         return *this;
     }
     const ManagedObjects& objects() const { return objects_; }
 
-private:
+  private:
     ManagedObjects objects_;
 };
 
@@ -60,8 +59,7 @@ std::string failure(const ObjectTree& tree) {
 
 TEST(TheFidoGattDiscovery, FindsTheFourCharacteristicsOfTheDevicesFidoService) {
     ObjectTree tree;
-    tree.service(kDevice + "/service0001", "00001801-0000-1000-8000-00805f9b34fb")
-        .fido_service();
+    tree.service(kDevice + "/service0001", "00001801-0000-1000-8000-00805f9b34fb").fido_service();
     const FidoCharacteristics found = find_fido_characteristics(tree.objects(), kDevice);
     EXPECT_EQ(found.service, kDevice + "/service0010");
     EXPECT_EQ(found.control_point, kDevice + "/service0010/char0011");

@@ -82,11 +82,10 @@ TEST(AProbeVerdictLine, IsOneJsonObjectWithTheFieldsBtfencedReads) {
     const std::string line =
         to_json_line(evaluate_get_info({{"FIDO_2_0", "FIDO_2_1"}, true, kAaguid}));
     EXPECT_EQ(line.find('\n'), std::string::npos);
-    EXPECT_EQ(line,
-              R"({"passed":true,"aaguid":"ee882879-721c-4913-9775-3dfcce97072a",)"
-              R"("versions":["FIDO_2_0","FIDO_2_1"],"rk":true,)"
-              R"("detail":"CTAP2 authenticator (FIDO_2_0, FIDO_2_1) with discoverable )"
-              R"(credentials (rk), AAGUID ee882879-721c-4913-9775-3dfcce97072a"})");
+    EXPECT_EQ(line, R"({"passed":true,"aaguid":"ee882879-721c-4913-9775-3dfcce97072a",)"
+                    R"("versions":["FIDO_2_0","FIDO_2_1"],"rk":true,)"
+                    R"("detail":"CTAP2 authenticator (FIDO_2_0, FIDO_2_1) with discoverable )"
+                    R"(credentials (rk), AAGUID ee882879-721c-4913-9775-3dfcce97072a"})");
 }
 
 TEST(AProbeVerdictLine, CarriesNullsWhenNothingWasReported) {

@@ -42,7 +42,7 @@ std::string msg(const std::string& payload_hex) {
 
 // run_probe owns its link; the test keeps the authenticator to look at afterwards.
 class ForwardingLink final : public FidoGattLink {
-public:
+  public:
     explicit ForwardingLink(FidoGattLink& target) : target_(target) {}
     std::size_t control_point_length() const override { return target_.control_point_length(); }
     void write_control_point(std::span<const std::uint8_t> fragment, Deadline d) override {
@@ -52,7 +52,7 @@ public:
         return target_.next_notification(d);
     }
 
-private:
+  private:
     FidoGattLink& target_;
 };
 
@@ -100,13 +100,14 @@ TEST(AProbedAuthenticator, FailsWhenItCannotHoldResidentKeys) {
 
 TEST(AProbedAuthenticator, FailsWhenItOnlySpeaksU2f) {
     // {1: ["U2F_V2"], 3: AAGUID, 4: {"up": true}}
-    ScriptedAuthenticator key(
-        20, [](const BleFrame&) {
-            return encode_frame(BleCommand::Msg,
-                                bytes("00a3018166553246" "5f5632" "0350b7f3e2a15c4d4e6f8a9b0c1d"
-                                      "2e3f4a5b04a1627570f5"),
-                                20);
-        });
+    ScriptedAuthenticator key(20, [](const BleFrame&) {
+        return encode_frame(BleCommand::Msg,
+                            bytes("00a3018166553246"
+                                  "5f5632"
+                                  "0350b7f3e2a15c4d4e6f8a9b0c1d"
+                                  "2e3f4a5b04a1627570f5"),
+                            20);
+    });
     const ProbeVerdict verdict = probe(key);
     EXPECT_FALSE(verdict.passed);
     EXPECT_THAT(verdict.versions, ElementsAre("U2F_V2"));
@@ -213,8 +214,7 @@ TEST(ACtapBleTransport, FragmentsALongRequestByTheControlPointLength) {
     request[0] = 0x01;
     ASSERT_TRUE(transport.send(BleCommand::Msg, request));
     EXPECT_THAT(key.written, ElementsAre("8300280111111111111111111111111111111111",
-                                         "0011111111111111111111111111111111111111",
-                                         "0111111111"));
+                                         "0011111111111111111111111111111111111111", "0111111111"));
 }
 
 TEST(ACtapBleTransport, KeepsTheFirstFailureAndRefusesToGoOn) {

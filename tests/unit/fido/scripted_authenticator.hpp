@@ -16,7 +16,7 @@
 namespace btfence::fido::test {
 
 class ScriptedAuthenticator final : public FidoGattLink {
-public:
+  public:
     using Fragments = std::vector<std::vector<std::uint8_t>>;
     using Script = std::function<Fragments(const BleFrame& request)>;
 
@@ -57,7 +57,7 @@ public:
     std::vector<BleFrame> requests;    ///< every complete request frame
     bool disconnect_when_idle = false;
 
-private:
+  private:
     std::size_t control_point_length_;
     Script script_;
     FrameDecoder decoder_;
@@ -65,7 +65,7 @@ private:
 };
 
 /// Answers every request with the same fragments.
-inline ScriptedAuthenticator::Script always(std::vector<std::string> hex_fragments) {
+inline ScriptedAuthenticator::Script always(const std::vector<std::string>& hex_fragments) {
     return [hex_fragments](const BleFrame&) {
         ScriptedAuthenticator::Fragments out;
         for (const auto& fragment : hex_fragments) {
