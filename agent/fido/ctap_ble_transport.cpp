@@ -115,7 +115,14 @@ int CtapBleTransport::transport_tx(fido_dev_t* dev, std::uint8_t cmd, const unsi
     if (self == nullptr) {
         return -1;
     }
-    return self->on_tx(cmd, std::span<const std::uint8_t>(buffer, buffer == nullptr ? 0 : length));
+    // Nothing may unwind through libfido2's C frames.
+    try {
+        return self->on_tx(cmd,
+                           std::span<const std::uint8_t>(buffer, buffer == nullptr ? 0 : length));
+    } catch (const std::exception& e) {
+        self->record(std::string("sending to the authenticator failed: ") + e.what());
+        return -1;
+    }
 }
 
 int CtapBleTransport::transport_rx(fido_dev_t* dev, std::uint8_t cmd, unsigned char* buffer,
@@ -124,7 +131,12 @@ int CtapBleTransport::transport_rx(fido_dev_t* dev, std::uint8_t cmd, unsigned c
     if (self == nullptr || buffer == nullptr) {
         return -1;
     }
-    return self->on_rx(cmd, std::span<std::uint8_t>(buffer, length), ms);
+    try {
+        return self->on_rx(cmd, std::span<std::uint8_t>(buffer, length), ms);
+    } catch (const std::exception& e) {
+        self->record(std::string("receiving from the authenticator failed: ") + e.what());
+        return -1;
+    }
 }
 
 int CtapBleTransport::on_tx(std::uint8_t cmd, std::span<const std::uint8_t> data) {

@@ -136,18 +136,10 @@ FidoCharacteristics find_fido_characteristics(const ManagedObjects& objects,
 BluezFidoGattClient::BluezFidoGattClient(std::string device_path, Log log)
     : device_path_(std::move(device_path)), log_(std::move(log)) {}
 
-BluezFidoGattClient::~BluezFidoGattClient() {
-    if (notifying_ && status_) {
-        try {
-            status_->callMethod("StopNotify")
-                .onInterface(kGattCharacteristic1)
-                .withTimeout(std::chrono::milliseconds{500})
-                .storeResultsTo();
-        } catch (const std::exception&) {
-            // The device may be gone already; bluetoothd drops the subscription with the link.
-        }
-    }
-}
+// No StopNotify: bluetoothd ends a client's notification session when the client leaves the
+// bus (src/gatt-client.c, the disconnect watch of each notify client), and the probe exits
+// right after; a call here would only add time after the deadline.
+BluezFidoGattClient::~BluezFidoGattClient() = default;
 
 std::unique_ptr<BluezFidoGattClient> BluezFidoGattClient::open(const std::string& device_path,
                                                                Deadline deadline, Log log) {
@@ -230,7 +222,9 @@ void BluezFidoGattClient::wait_for_services(Deadline deadline) {
     }
     connected_ = property<bool>(properties, "Connected").value_or(false);
     services_resolved_ = property<bool>(properties, "ServicesResolved").value_or(false);
-    check_connected();
+    if (!connected_) {
+        throw ProbeError("the device is not connected");
+    }
     if (!services_resolved_) {
         note("waiting for ServicesResolved");
         if (!pump_until(deadline, [this] { return services_resolved_ || !connected_; })) {
@@ -304,7 +298,6 @@ void BluezFidoGattClient::subscribe_status(Deadline deadline) {
     } catch (const sdbus::Error& e) {
         throw call_failed("StartNotify on fidoStatus", e);
     }
-    notifying_ = true;
 }
 
 std::vector<std::uint8_t> BluezFidoGattClient::read_value(sdbus::IProxy& characteristic,

@@ -101,7 +101,6 @@ class BluezFidoGattClient final : public FidoGattLink {
     std::size_t control_point_length_ = 0;
     bool connected_ = true;
     bool services_resolved_ = false;
-    bool notifying_ = false;
     std::deque<std::vector<std::uint8_t>> notifications_;
 };
 

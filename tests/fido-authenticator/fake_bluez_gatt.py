@@ -14,7 +14,7 @@ GATT call and authenticator event (see fido_gatt_objects.py).
   fake_bluez_gatt.py [--mode ctap2-rk|ctap2-no-rk|u2f-only|garbage|silent] [--aaguid UUID]
       [--control-point-length N] [--revision 0x20] [--keepalives N] [--u2f-answer error|versions]
       [--garbage-kind KIND] [--no-revision] [--no-fido-service] [--resolve-after-ms MS]
-      [--disconnect-on-request]
+      [--not-connected] [--disconnect-on-request]
 """
 
 import argparse
@@ -70,6 +70,8 @@ def main():
                         help="serve only a HID service")
     parser.add_argument("--resolve-after-ms", type=int, default=0,
                         help="export the GATT objects and set ServicesResolved only after this")
+    parser.add_argument("--not-connected", action="store_true",
+                        help="a bonded device that is not connected now")
     parser.add_argument("--disconnect-on-request", action="store_true",
                         help="drop the connection when the control point is written")
     args = parser.parse_args()
@@ -92,7 +94,7 @@ def main():
         "Adapter": dbus.ObjectPath(ADAPTER),
         "Paired": dbus.Boolean(True),
         "Bonded": dbus.Boolean(True),
-        "Connected": dbus.Boolean(True),
+        "Connected": dbus.Boolean(not args.not_connected),
         "ServicesResolved": dbus.Boolean(args.resolve_after_ms == 0),
         "UUIDs": dbus.Array([HID_SERVICE if args.no_fido_service else ctap.FIDO_SERVICE],
                             signature="s"),

@@ -260,6 +260,10 @@ class ADeviceWithoutAFidoKey(ProbeTest):
         self.start_fake("--no-fido-service")
         self.assertEqual(self.probe()["detail"], "the device serves no FIDO GATT service (0xFFFD)")
 
+    def test_that_is_not_connected_fails_saying_so(self):
+        self.start_fake("--not-connected")
+        self.assertEqual(self.probe()["detail"], "the device is not connected")
+
     def test_unknown_to_bluez_fails(self):
         self.start_fake()
         verdict = self.probe(device="/org/bluez/hci0/dev_11_22_33_44_55_66")

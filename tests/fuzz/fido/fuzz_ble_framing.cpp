@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const std::size_t control_point_length =
         btfence::fido::kMinControlPointLength +
-        (data[0] * 2U) %
+        (std::size_t{data[0]} * 2U) %
             (btfence::fido::kMaxControlPointLength - btfence::fido::kMinControlPointLength + 1);
     std::span<const std::uint8_t> input(data + 1, size - 1);
     FrameDecoder decoder;
