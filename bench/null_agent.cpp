@@ -8,8 +8,10 @@
 // them, so that dbus-daemon does the same routing work for the baseline as for btfenced.
 #include <signal.h>
 #include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
 
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -81,6 +83,12 @@ int call_agent_manager(sd_bus* bus, const char* method, const char* types, const
     return result;
 }
 
+volatile std::sig_atomic_t stop_requested = 0;
+
+void request_stop(int /*signal*/) {
+    stop_requested = 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,24 +102,16 @@ int main(int argc, char** argv) {
         }
     }
 
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    // SIGTERM/SIGINT interrupt sd_bus_wait (no SA_RESTART) and end the loop cleanly.
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
 
-    sd_event* event = nullptr;
     sd_bus* bus = nullptr;
-    int result = sd_event_default(&event);
+    int result = sd_bus_open_system(&bus);
     if (result < 0) {
-        return fail("sd_event_default", result);
-    }
-    // No handler: the signal ends the loop.
-    if ((result = sd_event_add_signal(event, nullptr, SIGTERM, nullptr, nullptr)) < 0 ||
-        (result = sd_event_add_signal(event, nullptr, SIGINT, nullptr, nullptr)) < 0) {
-        return fail("sd_event_add_signal", result);
-    }
-    if ((result = sd_bus_open_system(&bus)) < 0) {
         return fail("sd_bus_open_system", result);
     }
     if ((result = sd_bus_add_object_vtable(bus, nullptr, kAgentPath, "org.bluez.Agent1",
@@ -129,13 +129,24 @@ int main(int argc, char** argv) {
         call_agent_manager(bus, "RequestDefaultAgent", "o", kAgentPath, nullptr) < 0) {
         return 1;
     }
-    if ((result = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL)) < 0) {
-        return fail("sd_bus_attach_event", result);
-    }
     std::printf("ready\n");
     std::fflush(stdout);
-    result = sd_event_loop(event);
+
+    // The plainest loop sd-bus allows: handle every queued message, then sleep until the
+    // socket has more. No timers: when nothing arrives, nothing runs.
+    while (stop_requested == 0) {
+        result = sd_bus_process(bus, nullptr);
+        if (result < 0) {
+            return fail("sd_bus_process", result);
+        }
+        if (result > 0) {
+            continue;
+        }
+        result = sd_bus_wait(bus, UINT64_MAX);
+        if (result < 0 && result != -EINTR) {
+            return fail("sd_bus_wait", result);
+        }
+    }
     sd_bus_flush_close_unref(bus);
-    sd_event_unref(event);
-    return result < 0 ? fail("sd_event_loop", result) : 0;
+    return 0;
 }
