@@ -30,7 +30,7 @@ Lines starting with "audit |" are btfenced's audit events as they are written:
   time  action  verdict  device [class] on adapter  rule  -- reason
 EOF
 set +e
-tests/e2e/vm/run-vm.sh -q -o build/e2e-demo -b packaging/dbus/org.btfence1.conf -t 300 -- \
+tests/e2e/vm/run-vm.sh -q -R -o build/e2e-demo -b packaging/dbus/org.btfence1.conf -t 300 -- \
   /usr/bin/python3 tests/e2e/scenarios/run.py --btfenced build/agent/daemon/btfenced \
   --group btfenced --narrate \
   --only a_fido_key_starting_the_pairing_itself_is_allowed_at_the_gate \

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the e2e tier needs on the host. Idempotent and quiet: runs
 # apt-get only when something is missing.
-#   - the VM: QEMU, Debian's kernel (its bluetooth and hci_vhci modules, 9p and overlayfs for
-#     the root), a static busybox for the initramfs, kmod to resolve module dependencies;
+#   - the VM: QEMU, Debian 12's 6.12 kernel (its bluetooth and hci_vhci modules, 9p and
+#     overlayfs for the root; the default 6.1 kernel crashes in hci_chan_del during the
+#     scenarios, see docs/testing.md), a static busybox for the initramfs, kmod to resolve
+#     module dependencies;
 #   - inside the VM (it sees the host's / read-only): dbus-daemon, bluetoothd and bluetoothctl
 #     (bluez), btvirt (bluez-test-tools), Debian's python3 with python3-dbus and python3-gi
 #     for the peer and the scenario driver;
@@ -10,7 +12,7 @@
 #     own bluez source with --enable-admin (apt-get source, autotools, glib and libdbus).
 set -euo pipefail
 pkgs=(
-  qemu-system-x86 linux-image-amd64 busybox-static kmod
+  qemu-system-x86 linux-image-6.12-amd64 busybox-static kmod
   dbus bluez bluez-test-tools python3 python3-dbus python3-gi
   dpkg-dev make gcc autoconf automake libtool pkgconf libglib2.0-dev libdbus-1-dev
 )

@@ -55,6 +55,7 @@ bus_true() { # DEST PATH INTERFACE.METHOD ARGS...: does the call reply "boolean 
 }
 
 # --- bluetoothd: scenarios restart it with the same command (/run/start-bluetoothd) ----------
+cp $R/bluetooth-main.conf /etc/bluetooth/main.conf
 cat > /run/start-bluetoothd << EOF
 #!/bin/sh
 $E2E_BLUETOOTHD -n -d >> $L/bluetoothd.log 2>&1 &
@@ -107,7 +108,7 @@ while :; do
   while [ -e /sys/class/bluetooth/hci0 ] && [ "$(uptime_s)" -lt $deadline ]; do sleep 0.2; done
   attempt=$((attempt + 1))
 done
-say "bluetoothd ($E2E_BLUETOOTHD) and $E2E_CONTROLLERS controllers (btvirt $E2E_BTVIRT_ARGS) ready"
+say "kernel $(uname -r), bluetoothd ($E2E_BLUETOOTHD) and $E2E_CONTROLLERS controllers (btvirt $E2E_BTVIRT_ARGS) ready"
 
 # --- the command ------------------------------------------------------------------------------
 cd "$E2E_CWD" 2> /dev/null || cd /

@@ -6,7 +6,7 @@
 # written in the VM survives except in the run directory.
 #
 #   run-vm.sh [-o DIR] [-n 1|2] [-X BLUETOOTHD] [-b BUS.conf]... [-e VAR=VALUE]... [-t SECONDS]
-#             [-q] -- COMMAND [ARG...]
+#             [-q] [-R] -- COMMAND [ARG...]
 #   -o DIR        run directory, kept: output.log (the command's output), logs/ (bluetoothd.log
 #                 with -d, dbus-daemon.log, btvirt.log, dmesg.log, console.log, and whatever the
 #                 command writes to $E2E_LOGS), out/ ($E2E_OUT). Default: a temporary
@@ -17,20 +17,23 @@
 #   -e VAR=VALUE  environment of the command
 #   -t SECONDS    time limit of the command (default 600); the VM gets 120 s more to boot
 #   -q            print only the command's output, not the VM's progress lines
+#   -R            boot once more if the command exits 75, its way of saying that the VM broke
+#                 under it (the scenario driver does so when the guest kernel hits a BUG);
+#                 the first attempt's output.log and logs/ are kept in DIR.attempt1
 # In the VM the command runs as root in the current directory, on the system bus, with
 # E2E_LOGS, E2E_OUT, E2E_START_BLUETOOTHD (starts bluetoothd again, as at boot) and
 # E2E_BLUETOOTHD_PID (file with its pid).
 #
-# Exit status: the command's own (a failing command should use 1); 124 the time limit was
-# hit; 125 the VM or its Bluetooth setup failed; 126 host prerequisites are missing (run
-# tests/e2e/install-deps.sh); 2 bad usage.
+# Exit status: the command's own (a failing command should use 1; 75 means the VM broke
+# under it); 124 the time limit was hit; 125 the VM or its Bluetooth setup failed; 126 host
+# prerequisites are missing (run tests/e2e/install-deps.sh); 2 bad usage.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 
-run_dir="" controllers=2 bluetoothd=/usr/libexec/bluetooth/bluetoothd cmd_timeout=600 quiet=0
+run_dir="" controllers=2 bluetoothd=/usr/libexec/bluetooth/bluetoothd cmd_timeout=600 quiet=0 retry=0
 bus_confs=() envs=()
-while getopts "o:n:X:b:e:t:qh" opt; do
+while getopts "o:n:X:b:e:t:qRh" opt; do
   case $opt in
     o) run_dir=$OPTARG ;;
     n) controllers=$OPTARG ;;
@@ -39,6 +42,7 @@ while getopts "o:n:X:b:e:t:qh" opt; do
     e) envs+=("$OPTARG") ;;
     t) cmd_timeout=$OPTARG ;;
     q) quiet=1 ;;
+    R) retry=1 ;;
     *) usage ;;
   esac
 done
@@ -47,7 +51,11 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || usage
 
 # --- host prerequisites ------------------------------------------------------------------
-kernel=$(ls -1v /boot/vmlinuz-* 2> /dev/null | tail -n 1)
+# The newest installed kernel: Debian 12's 6.12 (linux-image-6.12-amd64) once install-deps.sh
+# has run. Its default 6.1 kernel crashes in hci_chan_del when a link is torn down while
+# bluetoothd closes an ATT socket (docs/testing.md); BTFENCE_E2E_KERNEL=/boot/vmlinuz-6.1...
+# still picks it.
+kernel=${BTFENCE_E2E_KERNEL:-$(ls -1v /boot/vmlinuz-* 2> /dev/null | tail -n 1)}
 kver=${kernel#/boot/vmlinuz-}
 missing=()
 [ -r "$kernel" ] || missing+=("a kernel in /boot (linux-image-amd64)")
@@ -76,7 +84,11 @@ if [ ! -s "$initrd" ]; then
   for module in virtio_pci virtio_rng 9pnet_virtio 9p overlay; do
     modprobe -S "$kver" --show-depends "$module" | awk '$1 == "insmod" { print $2 }'
   done | awk '!seen[$0]++' | while read -r ko; do
-    cp "$ko" "$tree/modules/" && basename "$ko" >> "$tree/modules.order"
+    name=$(basename "$ko" .xz)
+    case $ko in # 6.12's modules are xz-compressed; busybox's insmod wants them plain
+      *.xz) xz -dc "$ko" > "$tree/modules/$name" ;;
+      *) cp "$ko" "$tree/modules/$name" ;;
+    esac && echo "$name" >> "$tree/modules.order"
   done
   (cd "$tree" && find . | /bin/busybox cpio -o -H newc 2> /dev/null | gzip -1) > "$initrd.$$" \
     && mv "$initrd.$$" "$initrd"
@@ -88,78 +100,91 @@ fi
 keep=1
 if [ -n "$run_dir" ]; then
   mkdir -p "$run_dir" && run_dir=$(cd "$run_dir" && pwd)
-  rm -rf "${run_dir:?}/logs" "$run_dir/out" "$run_dir/dbus" "$run_dir/rc" "$run_dir/output.log"
+  rm -rf "$run_dir.attempt1"
 else
   run_dir=$(mktemp -d /tmp/btfence-e2e-run.XXXXXX)
   keep=0
 fi
-chmod 0755 "$run_dir"
-mkdir -p "$run_dir/logs" "$run_dir/out" "$run_dir/dbus"
-: > "$run_dir/output.log"
-cp "$here/guest-init.sh" "$run_dir/guest-init.sh"
-for conf in "${bus_confs[@]+"${bus_confs[@]}"}"; do cp "$conf" "$run_dir/dbus/"; done
-{
-  printf 'E2E_BLUETOOTHD=%q\n' "$bluetoothd"
-  printf 'E2E_BTVIRT_ARGS=%q\n' "-L -l$controllers"
-  printf 'E2E_CONTROLLERS=%q\n' "$controllers"
-  printf 'E2E_CMD_TIMEOUT=%q\n' "$cmd_timeout"
-  printf 'E2E_CWD=%q\n' "$PWD"
-} > "$run_dir/config"
-{
-  echo '#!/bin/bash'
-  for e in "${envs[@]+"${envs[@]}"}"; do printf 'export %q\n' "$e"; done
-  printf 'exec'
-  printf ' %q' "$@"
-  echo
-} > "$run_dir/cmd.sh"
+prepare_run_dir() {
+  rm -rf "${run_dir:?}/logs" "$run_dir/out" "$run_dir/dbus" "$run_dir/rc" "$run_dir/output.log"
+  chmod 0755 "$run_dir"
+  mkdir -p "$run_dir/logs" "$run_dir/out" "$run_dir/dbus"
+  : > "$run_dir/output.log"
+  cp "$here/guest-init.sh" "$here/bluetooth-main.conf" "$run_dir/"
+  for conf in "${bus_confs[@]+"${bus_confs[@]}"}"; do cp "$conf" "$run_dir/dbus/"; done
+  {
+    printf 'E2E_BLUETOOTHD=%q\n' "$bluetoothd"
+    printf 'E2E_BTVIRT_ARGS=%q\n' "-L -l$controllers"
+    printf 'E2E_CONTROLLERS=%q\n' "$controllers"
+    printf 'E2E_CMD_TIMEOUT=%q\n' "$cmd_timeout"
+    printf 'E2E_CWD=%q\n' "$PWD"
+  } > "$run_dir/config"
+  {
+    echo '#!/bin/bash'
+    for e in "${envs[@]+"${envs[@]}"}"; do printf 'export %q\n' "$e"; done
+    printf 'exec'
+    printf ' %q' "$@"
+    echo
+  } > "$run_dir/cmd.sh"
+}
 
-# --- boot (TCG: KVM does not work on these machines, see the README of tests/e2e) ----------
-qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
-  -nodefaults -no-user-config -display none -no-reboot -nic none \
-  -serial "file:$run_dir/logs/console.log" \
-  -kernel "$kernel" -initrd "$initrd" \
-  -append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
-  -device virtio-rng-pci \
-  -fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
-  -device virtio-9p-pci,fsdev=host,mount_tag=host \
-  -fsdev local,id=run,path="$run_dir",security_model=none,multidevs=remap \
-  -device virtio-9p-pci,fsdev=run,mount_tag=run \
-  < /dev/null > "$run_dir/logs/qemu.log" 2>&1 &
-qemu=$!
-trap 'kill $qemu 2> /dev/null' EXIT
+# --- one boot (TCG: KVM does not work on these machines, see tests/e2e/README.md) -------------
+qemu=""
+trap '[ -n "$qemu" ] && kill $qemu 2> /dev/null' EXIT
 trap 'exit 130' INT TERM
-
-if [ $quiet = 1 ]; then
-  tail -n +1 -F --pid=$qemu "$run_dir/output.log" 2> /dev/null | grep --line-buffered -v '^\[vm ' &
-else
-  tail -n +1 -F --pid=$qemu "$run_dir/output.log" 2> /dev/null &
-fi
-tailer=$!
-
-timed_out=0
-deadline=$((SECONDS + cmd_timeout + 120))
-while kill -0 $qemu 2> /dev/null; do
-  if [ $SECONDS -ge $deadline ]; then
-    timed_out=1
-    kill $qemu
-    break
+boot() { # sets $status
+  qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+    -nodefaults -no-user-config -display none -no-reboot -nic none \
+    -serial "file:$run_dir/logs/console.log" \
+    -kernel "$kernel" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
+    -device virtio-rng-pci \
+    -fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
+    -device virtio-9p-pci,fsdev=host,mount_tag=host \
+    -fsdev local,id=run,path="$run_dir",security_model=none,multidevs=remap \
+    -device virtio-9p-pci,fsdev=run,mount_tag=run \
+    < /dev/null > "$run_dir/logs/qemu.log" 2>&1 &
+  qemu=$!
+  if [ $quiet = 1 ]; then
+    tail -n +1 -F --pid=$qemu "$run_dir/output.log" 2> /dev/null | grep --line-buffered -v '^\[vm ' &
+  else
+    tail -n +1 -F --pid=$qemu "$run_dir/output.log" 2> /dev/null &
   fi
-  sleep 0.5
-done
-wait $qemu 2> /dev/null
-sleep 0.3 # let tail print the last lines
-kill $tailer 2> /dev/null
-wait $tailer 2> /dev/null
+  local tailer=$! timed_out=0 deadline=$((SECONDS + cmd_timeout + 120))
+  while kill -0 $qemu 2> /dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      timed_out=1
+      kill $qemu
+      break
+    fi
+    sleep 0.5
+  done
+  wait $qemu 2> /dev/null
+  qemu=""
+  sleep 0.3 # let tail print the last lines
+  kill $tailer 2> /dev/null
+  wait $tailer 2> /dev/null
+  if [ $timed_out = 1 ]; then
+    status=124
+    echo "run-vm.sh: the VM did not finish within $((cmd_timeout + 120)) s" >&2
+  elif [ -s "$run_dir/rc" ]; then
+    status=$(cat "$run_dir/rc")
+  else
+    status=125
+    echo "run-vm.sh: the VM stopped without an exit status; last console lines:" >&2
+    tail -n 15 "$run_dir/logs/console.log" >&2
+  fi
+}
 
-if [ $timed_out = 1 ]; then
-  status=124
-  echo "run-vm.sh: the VM did not finish within $((cmd_timeout + 120)) s" >&2
-elif [ -s "$run_dir/rc" ]; then
-  status=$(cat "$run_dir/rc")
-else
-  status=125
-  echo "run-vm.sh: the VM stopped without an exit status; last console lines:" >&2
-  tail -n 15 "$run_dir/logs/console.log" >&2
+prepare_run_dir "$@"
+boot
+if [ "$status" = 75 ] && [ $retry = 1 ]; then
+  rm -rf "$run_dir.attempt1"
+  mkdir -p "$run_dir.attempt1"
+  mv "$run_dir/logs" "$run_dir/output.log" "$run_dir.attempt1/"
+  echo "run-vm.sh: the command's environment broke (exit status 75; logs in $run_dir.attempt1); booting again" >&2
+  prepare_run_dir "$@"
+  boot
 fi
 if [ "$status" -ne 0 ] || [ $keep = 1 ]; then
   echo "run-vm.sh: exit status $status; logs in $run_dir" >&2
