@@ -8,7 +8,6 @@
 namespace btfence {
 namespace {
 
-constexpr std::size_t kMaxUnknownDeviceFetches = 64;
 constexpr std::chrono::seconds kUnregisterGrace{2};
 
 std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
@@ -27,6 +26,7 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Aud
       notifier_(notifier),
       clock_(clock),
       calls_(connection),
+      lookup_(mirror_, calls_),
       gate_(mirror_, policies, clock),
       enforcer_(mirror_, calls_, policies, clock, [this](audit::Event e) { emit(std::move(e)); }),
       guard_(calls_, policies, [this](audit::Event e) { emit(std::move(e)); }),
@@ -57,7 +57,11 @@ void Daemon::start() {
             loop_.exit(1);
         });
     agent_ = std::make_unique<pairing::Agent1Object>(
-        connection_, gate_, [this](audit::Event e) { emit_after_reply(std::move(e)); },
+        connection_, gate_,
+        [this](const std::string& path, std::function<void()> then) {
+            lookup_.ensure_known(path, std::move(then));
+        },
+        [this](audit::Event e) { emit_after_reply(std::move(e)); },
         [this] {
             audit::Event event = policy_event(audit::Action::AgentReleased, &policies_.current(),
                                               "bluetoothd released the agent");
@@ -107,6 +111,7 @@ void Daemon::bluez_lost() {
     populating_ = false;
     enforcer_.reset();
     guard_.reset();
+    lookup_.reset();  // pending agent calls are answered (refused: the device is unknown)
     calls_.reset();
     audit::Event event =
         policy_event(audit::Action::BluezLost, &policies_.current(),
@@ -224,21 +229,7 @@ void Daemon::adapter_allowlist_changed(const bluez::AdapterState& adapter) {
 }
 
 void Daemon::device_unknown(const std::string& path) {
-    if (unknown_fetches_in_flight_ >= kMaxUnknownDeviceFetches) {
-        return;  // a flood of strangers: the ones that matter will change again
-    }
-    ++unknown_fetches_in_flight_;
-    const auto generation = bluez_generation_;
-    calls_.get_device_properties(
-        path, [this, path, generation](const std::optional<std::string>& error,
-                                       bluez::PropertyMap properties) {
-            --unknown_fetches_in_flight_;
-            if (error || generation != bluez_generation_ || mirror_.device(path) != nullptr) {
-                return;
-            }
-            mirror_.interfaces_added(
-                path, {{std::string(bluez::kDeviceInterface), std::move(properties)}});
-        });
+    lookup_.fetch_in_background(path);
 }
 
 // --- policy and time -----------------------------------------------------------------

@@ -11,6 +11,7 @@
 
 #include "audit/auditor.hpp"
 #include "bluez/bluez_watch.hpp"
+#include "bluez/device_lookup.hpp"
 #include "bluez/mirror.hpp"
 #include "bluez/sdbus_bluez_calls.hpp"
 #include "clock.hpp"
@@ -72,6 +73,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
 
     bluez::BluezMirror mirror_;
     bluez::SdbusBluezCalls calls_;
+    bluez::DeviceLookup lookup_;
     pairing::PairingGate gate_;
     enforce::Enforcer enforcer_;
     enforce::AllowlistGuard guard_;
@@ -87,7 +89,6 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     bool stopping_ = false;
     bool populating_ = false;  ///< loading bluetoothd's objects; the sweep that follows decides
     std::uint64_t bluez_generation_ = 0;
-    std::size_t unknown_fetches_in_flight_ = 0;
 };
 
 }  // namespace btfence

@@ -4,7 +4,7 @@ decision, crash the daemon, or make it act on devices that never paired."""
 import time
 import unittest
 
-from harness import ACCEPTED, REJECTED, IntegrationTest
+from harness import ACCEPTED, REJECTED, IntegrationTest, field
 
 KEY = "C0:FF:EE:00:00:01"
 KEYBOARD = "AA:BB:CC:DD:EE:01"
@@ -81,6 +81,32 @@ class ACrowdLargerThanTheDeviceTable(IntegrationTest):
         self.fake.set_device(key, Connected=True)
         self.barrier()
         self.assertEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
+        self.wait(lambda: self.fake.flood_finished, 120, lambda: "the end of the flood")
+
+    def test_a_fido_key_forgotten_in_the_crowd_is_looked_up_and_allowed_when_it_asks(self):
+        # The pairing request is the first thing btfenced hears of the key since the crowd
+        # pushed it out of the table: it must fetch the key's properties from bluetoothd and
+        # decide on them, not refuse an "unknown device".
+        key = self.add_fido_key(KEY)
+        self.gather_crowd()
+        since_calls = self.fake.last_seq()
+        since_events = self.audit.mark()
+        self.assertEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
+        lookup = self.wait_for_call("GetAll", path=key, since=since_calls)
+        self.assertEqual(lookup["sender"], self.daemon_sender)
+        allowed = self.wait_for_audit("pairing-allowed", since=since_events,
+                                      btfence__device__address=KEY)
+        self.assertEqual(field(allowed, "rule.id"), "fido-keys")
+        self.wait(lambda: self.fake.flood_finished, 120, lambda: "the end of the flood")
+
+    def test_a_keyboard_forgotten_in_the_crowd_is_refused_by_policy_not_as_unknown(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.gather_crowd()
+        since_events = self.audit.mark()
+        self.assertEqual(self.fake.simulate_pairing(keyboard, "justworks"), REJECTED)
+        denied = self.wait_for_audit("pairing-denied", since=since_events,
+                                     btfence__device__address=KEYBOARD)
+        self.assertEqual(field(denied, "rule.id"), "default")
         self.wait(lambda: self.fake.flood_finished, 120, lambda: "the end of the flood")
 
 

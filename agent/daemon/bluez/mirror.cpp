@@ -169,10 +169,12 @@ void BluezMirror::add_or_update_device(const std::string& path, const PropertyMa
         state.facts.adapter = name;
         state.facts.adapter_address = adapter != nullptr ? adapter->address : std::string();
     }
+    // Any signal counts as a sign of life, RSSI too: a key being paired in a crowded room
+    // keeps advertising and must not be the one forgotten.
+    touch(it->second);
     if (!is_new && !changes.any()) {
         return;  // RSSI and other churn: nothing a decision depends on
     }
-    touch(it->second);
     if (observer_ != nullptr) {
         observer_->device_changed(state, changes, is_new);
     }

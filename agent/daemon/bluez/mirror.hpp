@@ -4,9 +4,10 @@
 // observer what changed; deciding and acting happen elsewhere (enforce/, pairing/).
 //
 // The device table is bounded: a crowded room can show tens of thousands of advertisers.
-// When full, the least recently changed device that is not paired, bonded, connected or
-// trusted is forgotten — such a device needs no enforcement, and if it changes later its
-// PropertiesChanged makes it known again (the observer is asked to fetch its properties).
+// When full, the device least recently heard from (any PropertiesChanged, RSSI included)
+// that is not paired, bonded, connected or trusted is forgotten — such a device needs no
+// enforcement, and if it changes in a way that matters later, the observer is asked to fetch
+// its properties (bluez::DeviceLookup); an agent request for it does the same.
 #include <cstdint>
 #include <functional>
 #include <list>

@@ -1,12 +1,39 @@
 #include "pairing/agent1_object.hpp"
 
+#include <sdbus-c++/MethodResult.h>
+
 #include "bluez/names.hpp"
 
 namespace btfence::pairing {
+namespace {
+
+// The reply of a method whose answer may come later: sdbus::Result is move-only, a Reply is a
+// std::function (copyable), so the Result lives behind a shared_ptr. `on_accept` sends the
+// method's results (RequestPasskey and RequestPinCode must return a value).
+template <typename... Results, typename OnAccept>
+Agent1Object::Reply reply_with(sdbus::Result<Results...>&& result, OnAccept on_accept) {
+    auto shared = std::make_shared<sdbus::Result<Results...>>(std::move(result));
+    return [shared, on_accept](const GateAnswer& answer) {
+        if (answer.accept) {
+            on_accept(*shared);
+        } else {
+            shared->returnError(
+                sdbus::Error(std::string(bluez::kRejectedError), answer.error_message));
+        }
+    };
+}
+
+Agent1Object::Reply empty_reply(sdbus::Result<>&& result) {
+    return reply_with(std::move(result), [](const sdbus::Result<>& r) { r.returnResults(); });
+}
+
+}  // namespace
 
 Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& gate,
-                           EmitLater emit_later, std::function<void()> on_release)
+                           EnsureKnown ensure_known, EmitLater emit_later,
+                           std::function<void()> on_release)
     : gate_(gate),
+      ensure_known_(std::move(ensure_known)),
       emit_later_(std::move(emit_later)),
       on_release_(std::move(on_release)),
       object_(sdbus::createObject(connection, std::string(kAgentPath))) {
@@ -19,48 +46,60 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
     object_->registerMethod("RequestAuthorization")
         .onInterface(interface)
         .withInputParamNames("device")
-        .implementedAs([this](const sdbus::ObjectPath& device) {
-            answer(AgentRequest::RequestAuthorization, device);
+        .implementedAs([this](sdbus::Result<>&& result, sdbus::ObjectPath device) {
+            answer(AgentRequest::RequestAuthorization, device, {}, empty_reply(std::move(result)));
         });
     object_->registerMethod("RequestConfirmation")
         .onInterface(interface)
         .withInputParamNames("device", "passkey")
-        .implementedAs([this](const sdbus::ObjectPath& device, std::uint32_t /*passkey*/) {
-            answer(AgentRequest::RequestConfirmation, device);
-        });
+        .implementedAs(
+            [this](sdbus::Result<>&& result, sdbus::ObjectPath device, std::uint32_t /*passkey*/) {
+                answer(AgentRequest::RequestConfirmation, device, {},
+                       empty_reply(std::move(result)));
+            });
     object_->registerMethod("AuthorizeService")
         .onInterface(interface)
         .withInputParamNames("device", "uuid")
-        .implementedAs([this](const sdbus::ObjectPath& device, const std::string& uuid) {
-            answer(AgentRequest::AuthorizeService, device, uuid);
-        });
+        .implementedAs(
+            [this](sdbus::Result<>&& result, sdbus::ObjectPath device, std::string uuid) {
+                answer(AgentRequest::AuthorizeService, device, std::move(uuid),
+                       empty_reply(std::move(result)));
+            });
     object_->registerMethod("RequestPasskey")
         .onInterface(interface)
         .withInputParamNames("device")
         .withOutputParamNames("passkey")
-        .implementedAs([this](const sdbus::ObjectPath& device) -> std::uint32_t {
-            answer(AgentRequest::RequestPasskey, device);
-            return 0;  // reached only in audit mode, where the gate accepts
+        .implementedAs([this](sdbus::Result<std::uint32_t>&& result, sdbus::ObjectPath device) {
+            // Accepted only in audit mode, where the gate lets everything through.
+            answer(AgentRequest::RequestPasskey, device, {},
+                   reply_with(std::move(result), [](const sdbus::Result<std::uint32_t>& r) {
+                       r.returnResults(0);
+                   }));
         });
     object_->registerMethod("RequestPinCode")
         .onInterface(interface)
         .withInputParamNames("device")
         .withOutputParamNames("pincode")
-        .implementedAs([this](const sdbus::ObjectPath& device) -> std::string {
-            answer(AgentRequest::RequestPinCode, device);
-            return "0000";  // reached only in audit mode, where the gate accepts
+        .implementedAs([this](sdbus::Result<std::string>&& result, sdbus::ObjectPath device) {
+            // Accepted only in audit mode, where the gate lets everything through.
+            answer(AgentRequest::RequestPinCode, device, {},
+                   reply_with(std::move(result), [](const sdbus::Result<std::string>& r) {
+                       r.returnResults("0000");
+                   }));
         });
     object_->registerMethod("DisplayPasskey")
         .onInterface(interface)
         .withInputParamNames("device", "passkey", "entered")
-        .implementedAs(
-            [this](const sdbus::ObjectPath& device, std::uint32_t /*passkey*/,
-                   std::uint16_t /*entered*/) { answer(AgentRequest::DisplayPasskey, device); });
+        .implementedAs([this](sdbus::Result<>&& result, sdbus::ObjectPath device,
+                              std::uint32_t /*passkey*/, std::uint16_t /*entered*/) {
+            answer(AgentRequest::DisplayPasskey, device, {}, empty_reply(std::move(result)));
+        });
     object_->registerMethod("DisplayPinCode")
         .onInterface(interface)
         .withInputParamNames("device", "pincode")
-        .implementedAs([this](const sdbus::ObjectPath& device, const std::string& /*pincode*/) {
-            answer(AgentRequest::DisplayPinCode, device);
+        .implementedAs([this](sdbus::Result<>&& result, sdbus::ObjectPath device,
+                              const std::string& /*pincode*/) {
+            answer(AgentRequest::DisplayPinCode, device, {}, empty_reply(std::move(result)));
         });
     object_->registerMethod("Cancel").onInterface(interface).implementedAs(
         [this]() { emit_later_(gate_.cancelled()); });
@@ -68,12 +107,17 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
 }
 
 void Agent1Object::answer(AgentRequest request, const sdbus::ObjectPath& device,
-                          const std::string& detail) {
-    GateAnswer result = gate_.decide(request, device, detail);
-    emit_later_(std::move(result.event));
-    if (!result.accept) {
-        throw sdbus::Error(std::string(bluez::kRejectedError), result.error_message);
-    }
+                          std::string detail, Reply reply) {
+    std::weak_ptr<const bool> alive = alive_;
+    ensure_known_(device, [this, alive, request, path = std::string(device),
+                           detail = std::move(detail), reply = std::move(reply)]() {
+        if (alive.expired()) {
+            return;  // stopping: bluetoothd's call times out, which refuses the pairing
+        }
+        GateAnswer result = gate_.decide(request, path, detail);
+        reply(result);
+        emit_later_(std::move(result.event));
+    });
 }
 
 }  // namespace btfence::pairing

@@ -1,6 +1,8 @@
 #pragma once
-// The org.bluez.Agent1 object bluetoothd calls. Each method asks the PairingGate, replies at
-// once (empty reply or org.bluez.Error.Rejected), and hands the audit event to `emit_later`,
+// The org.bluez.Agent1 object bluetoothd calls. Each method is answered asynchronously: first
+// `ensure_known` makes sure the mirror holds the device (a crowded room can have pushed it
+// out; bluetoothd is then asked for its properties), then the PairingGate decides, the reply
+// (empty or org.bluez.Error.Rejected) is sent, and the audit event goes to `emit_later`,
 // which the daemon runs after the reply has left: an fdatasync of the audit file must not
 // delay a pairing decision.
 #include <sdbus-c++/IConnection.h>
@@ -24,17 +26,28 @@ inline constexpr std::string_view kAgentCapability = "NoInputNoOutput";
 class Agent1Object {
   public:
     using EmitLater = std::function<void(audit::Event)>;
+    /// Runs the callback once the mirror holds the device, or once it is known that BlueZ
+    /// does not have it either (bluez::DeviceLookup::ensure_known).
+    using EnsureKnown =
+        std::function<void(const std::string& device_path, std::function<void()> then)>;
+    /// Sends the D-Bus reply for one answer: the method's results, or Rejected.
+    using Reply = std::function<void(const GateAnswer& answer)>;
 
-    Agent1Object(sdbus::IConnection& connection, const PairingGate& gate, EmitLater emit_later,
+    Agent1Object(sdbus::IConnection& connection, const PairingGate& gate,
+                 EnsureKnown ensure_known, EmitLater emit_later,
                  std::function<void()> on_release);
 
   private:
-    void answer(AgentRequest request, const sdbus::ObjectPath& device,
-                const std::string& detail = {});
+    void answer(AgentRequest request, const sdbus::ObjectPath& device, std::string detail,
+                Reply reply);
 
     const PairingGate& gate_;
+    EnsureKnown ensure_known_;
     EmitLater emit_later_;
     std::function<void()> on_release_;
+    /// Pending lookups hold a weak_ptr to it: one that completes after this object is gone
+    /// (the daemon stopping) must not touch it.
+    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
     std::unique_ptr<sdbus::IObject> object_;
 };
 

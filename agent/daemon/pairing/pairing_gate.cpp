@@ -98,8 +98,8 @@ GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_p
 }
 
 GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& device_path) const {
-    // bluetoothd announces a device before asking about it, so an unknown path means our
-    // view is incomplete: refuse (fail closed) and say so.
+    // Reached only after bluez::DeviceLookup asked bluetoothd for the device and got nothing
+    // (or bluetoothd left meanwhile): nothing to decide on, so refuse (fail closed).
     GateAnswer answer;
     const policy::Policy& policy = policies_.current();
     answer.accept = is_display_only(request) || policy.mode == policy::Mode::Audit;
@@ -111,7 +111,7 @@ GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& 
     answer.event.outcome = audit::Outcome::Success;
     answer.event.rule_id = "unknown-device";
     answer.event.verdict = policy::Verdict::Deny;
-    answer.event.reason = "device object not known to btfenced; refused to fail closed";
+    answer.event.reason = "device object not known to btfenced nor to bluetoothd; refused to fail closed";
     answer.event.trigger = std::string(to_string(request));
     audit::DeviceInfo info;
     info.object_path = device_path;

@@ -59,11 +59,26 @@ class RecordingBluezCalls final : public bluez::BluezCalls {
         calls.push_back({"GetManagedObjects", "/", ""});
         done(fail_with, {});
     }
-    void get_device_properties(
-        const std::string& device_path,
-        std::function<void(const std::optional<std::string>&, bluez::PropertyMap)> done) override {
+    using GetAllDone = std::function<void(const std::optional<std::string>&, bluez::PropertyMap)>;
+    /// With defer_get_all, GetAll replies wait here until the test sends them.
+    bool defer_get_all = false;
+    std::vector<std::pair<std::string, GetAllDone>> pending_get_all;
+
+    void get_device_properties(const std::string& device_path, GetAllDone done) override {
         calls.push_back({"GetAll", device_path, ""});
-        done(fail_with, {});
+        if (defer_get_all) {
+            pending_get_all.emplace_back(device_path, std::move(done));
+        } else {
+            done(fail_with, {});
+        }
+    }
+    /// Answers the oldest deferred GetAll with these properties, or with an error.
+    void answer_get_all(const bluez::PropertyMap& properties,
+                        const std::optional<std::string>& error = std::nullopt) {
+        ASSERT_FALSE(pending_get_all.empty()) << "no GetAll is waiting for an answer";
+        auto done = std::move(pending_get_all.front().second);
+        pending_get_all.erase(pending_get_all.begin());
+        done(error, properties);
     }
     void forget(const std::string& /*path*/) override {}
 

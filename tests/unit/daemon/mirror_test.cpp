@@ -66,6 +66,24 @@ TEST(TheMirror, StaysBoundedButNeverForgetsAnEngagedDevice) {
     EXPECT_NE(mirror.device(paired.path()), nullptr);
 }
 
+TEST(TheMirror, WhenFullForgetsTheDeviceHeardFromLeastRecentlyRssiIncluded) {
+    bluez::BluezMirror mirror(3);
+    DeviceBuilder key;
+    key.at("C0:FF:EE:00:00:01").uuids(kFidoUuids).add_to(mirror);
+    DeviceBuilder quiet;
+    quiet.at("10:00:00:00:00:01").add_to(mirror);
+    DeviceBuilder other;
+    other.at("10:00:00:00:00:02").add_to(mirror);
+    // The key keeps advertising: only its RSSI changes, which no decision depends on.
+    mirror.properties_changed(key.path(), "org.bluez.Device1",
+                              {{"RSSI", sdbus::Variant(std::int16_t{-50})}});
+    DeviceBuilder newcomer;
+    newcomer.at("10:00:00:00:00:03").add_to(mirror);
+    EXPECT_NE(mirror.device(key.path()), nullptr) << "a device still advertising was forgotten";
+    EXPECT_EQ(mirror.device(quiet.path()), nullptr);
+    EXPECT_NE(mirror.device(newcomer.path()), nullptr);
+}
+
 TEST(TheMirror, ForgetsEverythingWhenBluezLeaves) {
     bluez::BluezMirror mirror;
     add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
