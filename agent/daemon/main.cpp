@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "audit/auditor.hpp"
+#include "audit/background_sink.hpp"
 #include "audit/clock.hpp"
 #include "audit/file_sink.hpp"
 #include "audit/journal_sink.hpp"
@@ -32,7 +33,8 @@ std::string host_name() {
 
 void set_up_logging(const std::string& level) {
     // stderr only: under systemd it goes to the journal with the unit's metadata.
-    auto logger = spdlog::stderr_logger_st("btfenced");
+    // _mt: the audit writer thread (audit/background_sink.hpp) logs too.
+    auto logger = spdlog::stderr_logger_mt("btfenced");
     logger->set_pattern("btfenced[%P]: %l: %v");
     logger->set_level(spdlog::level::from_str(level));
     logger->flush_on(spdlog::level::trace);
@@ -63,6 +65,9 @@ int main(int argc, char** argv) {
     }
 
     try {
+        // First: the audit writer thread reports its failures through the loop, so the loop
+        // must outlive the Auditor and its sinks.
+        btfence::loop::EventLoop loop;
         btfence::audit::SystemWallClock wall_clock;
         btfence::audit::Auditor auditor(wall_clock, host_name());
         if (journald_available()) {
@@ -74,22 +79,27 @@ int main(int argc, char** argv) {
                 "audit log writable again; {} event(s) are missing from it (journald has them)",
                 events_lost);
         };
-        auditor.add_sink(std::make_unique<btfence::audit::FileSink>(
+        // The file is written (and fdatasync'ed) on its own thread: see background_sink.hpp.
+        // Its error callback runs there; the audit-log-error event is emitted on the loop.
+        auto file_sink = std::make_unique<btfence::audit::FileSink>(
             options.audit_log_path,
-            [&auditor](const btfence::audit::FileSinkError& error) {
+            [&auditor, &loop](const btfence::audit::FileSinkError& error) {
                 spdlog::critical(
                     "AUDIT LOG NOT WRITTEN: {} ({} event(s) missing from the file; journald still "
                     "has them). Enforcement continues.",
                     error.describe(), error.events_lost);
-                // Queued by the Auditor and skipped by the file sink: it reaches journald only.
-                btfence::audit::Event alarm;
-                alarm.action = btfence::audit::Action::AuditLogError;
-                alarm.outcome = btfence::audit::Outcome::Failure;
-                alarm.message = "Audit log not written: " + error.describe();
-                alarm.reason = error.describe();
-                auditor.emit(std::move(alarm));
+                loop.post([&auditor, description = error.describe()] {
+                    // Skipped by the file sink: it reaches journald only.
+                    btfence::audit::Event alarm;
+                    alarm.action = btfence::audit::Action::AuditLogError;
+                    alarm.outcome = btfence::audit::Outcome::Failure;
+                    alarm.message = "Audit log not written: " + description;
+                    alarm.reason = description;
+                    auditor.emit(std::move(alarm));
+                });
             },
-            file_options));
+            file_options);
+        auditor.add_sink(std::make_unique<btfence::audit::BackgroundSink>(std::move(file_sink)));
 
         auto connection = sdbus::createSystemBusConnection();
         try {
@@ -100,7 +110,6 @@ int main(int argc, char** argv) {
                 kBusName, e.getMessage());
         }
 
-        btfence::loop::EventLoop loop;
         loop.enable_watchdog();
         btfence::SystemDecisionClock decision_clock;
         btfence::SdNotifier notifier;

@@ -5,8 +5,9 @@
 // Durability: by default every line is followed by fdatasync(2). Audit events are rare (a few
 // per pairing attempt, a few per policy load), so the cost — about a millisecond on an SSD —
 // is paid rarely, and in exchange an event that was reported is on disk: an attacker who pairs
-// a keyboard and then pulls the power does not erase the record of it. Call emit() after
-// replying to the Agent1 call, not before, so that the sync never delays a pairing decision.
+// a keyboard and then pulls the power does not erase the record of it within the moment the
+// writer thread (background_sink.hpp) takes to reach the line. The Agent1 reply is sent before
+// the event is even queued, so the sync never delays a pairing decision.
 //
 // Failure handling: write() does not throw (only the callbacks could). If the file cannot be
 // opened, created or written, the sink reports it through the error callback (the daemon logs it
@@ -21,7 +22,8 @@
 // to the fdatasync, and checking every time means no line ever goes to a rotated-away file.
 // copytruncate needs nothing: O_APPEND writes at the new end.
 //
-// Not thread-safe: the daemon calls it from its one event loop.
+// Not thread-safe: one thread at a time. In the daemon that is the audit writer thread
+// (background_sink.hpp), so the fdatasync below never blocks the event loop.
 #include <sys/types.h>
 
 #include <cstdint>

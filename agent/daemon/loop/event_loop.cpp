@@ -1,8 +1,13 @@
 #include "loop/event_loop.hpp"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <stdexcept>
 #include <system_error>
 
@@ -40,11 +45,46 @@ void Source::reset() {
 
 EventLoop::EventLoop() {
     check(sd_event_new(&event_), "sd_event_new");
+    post_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    check(post_fd_ < 0 ? -errno : 0, "eventfd");
+    sd_event_source* source = nullptr;
+    check(sd_event_add_io(
+              event_, &source, post_fd_, EPOLLIN,
+              [](sd_event_source*, int fd, std::uint32_t, void* userdata) {
+                  std::uint64_t count = 0;
+                  (void)!::read(fd, &count, sizeof count);
+                  static_cast<EventLoop*>(userdata)->run_posted();
+                  return 0;
+              },
+              this),
+          "sd_event_add_io");
+    sources_.emplace_back(source);
 }
 
 EventLoop::~EventLoop() {
     sources_.clear();
     sd_event_unref(event_);
+    ::close(post_fd_);
+}
+
+void EventLoop::post(std::function<void()> task) {
+    {
+        const std::lock_guard lock(posted_mutex_);
+        posted_.push_back(std::move(task));
+    }
+    const std::uint64_t one = 1;
+    (void)!::write(post_fd_, &one, sizeof one);  // only fails if the counter would overflow
+}
+
+void EventLoop::run_posted() {
+    std::vector<std::function<void()>> tasks;
+    {
+        const std::lock_guard lock(posted_mutex_);
+        tasks.swap(posted_);
+    }
+    for (auto& task : tasks) {
+        task();
+    }
 }
 
 void EventLoop::on_signal(int signal, std::function<void()> handler) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ class EventLoop {
     void on_signal(int signal, std::function<void()> handler);
     /// Runs `task` once, on the next loop iteration (after the current dispatch returns).
     void defer(std::function<void()> task);
+    /// Like defer(), but callable from any thread (the audit writer thread reports its
+    /// failures this way): the task runs on the loop's thread. Tasks posted after the loop
+    /// stopped never run.
+    void post(std::function<void()> task);
     /// Arms (or re-arms) the single wall-clock timer `slot` for `when`; nullopt disarms it.
     void set_realtime_timer(TimerSlot& slot,
                             std::optional<std::chrono::system_clock::time_point> when,
@@ -64,7 +69,12 @@ class EventLoop {
     void exit(int code);
 
   private:
+    void run_posted();
+
     sd_event* event_ = nullptr;
+    int post_fd_ = -1;  ///< eventfd that wakes the loop for post()
+    std::mutex posted_mutex_;
+    std::vector<std::function<void()>> posted_;
     std::vector<std::shared_ptr<void>> userdata_;  ///< what long-lived sources point at
     std::vector<Source> sources_;                  ///< destroyed before userdata_
 };
