@@ -1,5 +1,6 @@
 #include "daemon.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "bluez/names.hpp"
@@ -104,6 +105,10 @@ void Daemon::bluez_ready(const std::string& owner) {
     enforcer_.sweep(first_sweep_done_ ? enforce::SweepKind::Reload : enforce::SweepKind::Startup);
     first_sweep_done_ = true;
     register_agent();
+    // GetManagedObjects of a busy adapter is megabytes of short-lived messages, freed once
+    // the reply callback returns; give the pages back then instead of keeping the peak for
+    // the life of the process (the benchmark's start-up RSS was 27 MiB, steady state 7).
+    loop_.defer([] { malloc_trim(0); });
 }
 
 void Daemon::bluez_lost() {

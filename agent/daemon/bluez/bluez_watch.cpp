@@ -3,6 +3,10 @@
 #include <sdbus-c++/IProxy.h>
 #include <sdbus-c++/Message.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "bluez/names.hpp"
 
 namespace btfence::bluez {
@@ -148,6 +152,39 @@ void BluezWatch::on_interfaces_removed(sdbus::Message& message) {
     calls_.forget(path);
 }
 
+namespace {
+
+// Reads a PropertiesChanged body after its interface name and says whether it changes RSSI
+// and nothing else — most signals in a crowded room. Such a signal is handled without
+// building a PropertyMap (sdbus-c++ allocates a message per Variant), which was most of the
+// cost of a flood (docs/performance.md). Throws sdbus::Error on a malformed body.
+bool changes_only_rssi(sdbus::Message& message) {
+    message.enterContainer("{sv}");
+    std::size_t entries = 0;
+    while (message.enterDictEntry("sv")) {
+        std::string key;
+        message >> key;
+        std::string type;
+        std::string contents;
+        message.peekType(type, contents);
+        if (++entries > 1 || key != "RSSI" || contents != "n") {
+            return false;
+        }
+        std::int16_t rssi = 0;
+        message.enterVariant("n");
+        message >> rssi;
+        message.exitVariant();
+        message.exitDictEntry();
+    }
+    message.clearFlags();
+    message.exitContainer();
+    std::vector<std::string> invalidated;
+    message >> invalidated;
+    return entries == 1 && invalidated.empty();
+}
+
+}  // namespace
+
 void BluezWatch::on_properties_changed(sdbus::Message& message) {
     if (!from_bluez(message)) {
         return;
@@ -155,7 +192,22 @@ void BluezWatch::on_properties_changed(sdbus::Message& message) {
     std::string interface;
     PropertyMap changed;
     try {
-        message >> interface >> changed;
+        message >> interface;
+        if (interface == kDeviceInterface) {
+            bool rssi_only = false;
+            try {
+                rssi_only = changes_only_rssi(message);
+            } catch (const sdbus::Error&) {
+                // Malformed: the full parse below reports it.
+            }
+            if (rssi_only) {
+                mirror_.heard_from(message.getPath());
+                return;
+            }
+            message.rewind(true);
+            message >> interface;
+        }
+        message >> changed;
     } catch (const sdbus::Error& e) {
         listener_.malformed_signal("PropertiesChanged: " + e.getMessage());
         return;

@@ -104,6 +104,13 @@ void BluezMirror::properties_changed(const std::string& path, const std::string&
     }
 }
 
+void BluezMirror::heard_from(const std::string& path) {
+    const auto it = devices_.find(path);
+    if (it != devices_.end()) {
+        touch(it->second);
+    }
+}
+
 void BluezMirror::set_verification(const std::string& path, policy::Verification result) {
     const auto it = devices_.find(path);
     if (it == devices_.end()) {

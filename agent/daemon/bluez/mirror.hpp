@@ -76,6 +76,10 @@ class BluezMirror {
     void properties_changed(const std::string& path, const std::string& interface,
                             const PropertyMap& changed);
 
+    /// A signal that changes nothing a decision depends on (RSSI) came for this device: it
+    /// only counts as a sign of life for the eviction order. Unknown paths are ignored.
+    void heard_from(const std::string& path);
+
     /// Records a CTAP verification result; the observer hears of it as an identity change.
     void set_verification(const std::string& path, policy::Verification result);
 

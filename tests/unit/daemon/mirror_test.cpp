@@ -84,6 +84,21 @@ TEST(TheMirror, WhenFullForgetsTheDeviceHeardFromLeastRecentlyRssiIncluded) {
     EXPECT_NE(mirror.device(newcomer.path()), nullptr);
 }
 
+TEST(TheMirror, CountsADeviceHeardFromAsRecentWithoutAnyChange) {
+    bluez::BluezMirror mirror(2);
+    DeviceBuilder key;
+    key.at("C0:FF:EE:00:00:01").uuids(kFidoUuids).add_to(mirror);
+    DeviceBuilder quiet;
+    quiet.at("10:00:00:00:00:01").add_to(mirror);
+    mirror.heard_from(key.path());  // an RSSI-only signal, handled without a PropertyMap
+    mirror.heard_from("/org/bluez/hci0/dev_99_99_99_99_99_99");  // unknown: ignored
+    DeviceBuilder newcomer;
+    newcomer.at("10:00:00:00:00:02").add_to(mirror);
+    EXPECT_NE(mirror.device(key.path()), nullptr);
+    EXPECT_EQ(mirror.device(quiet.path()), nullptr);
+    EXPECT_EQ(mirror.device_count(), 2U);
+}
+
 TEST(TheMirror, ForgetsEverythingWhenBluezLeaves) {
     bluez::BluezMirror mirror;
     add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
