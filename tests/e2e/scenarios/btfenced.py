@@ -46,8 +46,9 @@ class DaemonFailed(Exception):
 
 
 class Btfenced:
-    def __init__(self, binary, logs, on_event=None):
+    def __init__(self, binary, logs, on_event=None, probe=None):
         self.binary = binary
+        self.probe = probe  # btfence-probe, for policies with [fido] verify = true
         self.audit_path = os.path.join(logs, "audit.jsonl")
         self.stderr_path = os.path.join(logs, "btfenced.log")
         self.on_event = on_event
@@ -74,8 +75,11 @@ class Btfenced:
         stderr = open(self.stderr_path, "a")
         stderr.write("---- %s --policy %s (%s)\n" % (self.binary, self.policy_path, time.strftime("%H:%M:%S")))
         stderr.flush()
+        command = [self.binary, "--policy", self.policy_path, "--audit-log", self.audit_path, "--log-level", "debug"]
+        if self.probe:
+            command += ["--probe", self.probe]
         self.process = subprocess.Popen(
-            [self.binary, "--policy", self.policy_path, "--audit-log", self.audit_path, "--log-level", "debug"],
+            command,
             env=dict(os.environ, NOTIFY_SOCKET=notify_path), stdout=stderr, stderr=stderr)
         stderr.close()
         messages = []

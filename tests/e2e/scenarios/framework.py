@@ -17,6 +17,7 @@ def expect(condition, message):
 
 
 SCENARIOS = []
+GROUP_POLICIES = {}
 
 
 def scenario(group):
@@ -24,6 +25,15 @@ def scenario(group):
     shows."""
     def register(function):
         SCENARIOS.append((group, function))
+        return function
+    return register
+
+
+def group_policy(group):
+    """Registers the policy btfenced runs under in a group, a function (laptop) -> TOML text;
+    groups without one use btfenced.policy()."""
+    def register(function):
+        GROUP_POLICIES[group] = function
         return function
     return register
 
@@ -53,6 +63,11 @@ class Context:
     def play(self, role, adapter=None):
         """A peer role on the peer's adapter (or the given one); withdrawn after the scenario."""
         peer = btpeer.Peer(role, adapter or self.peer, self.bus)
+        self._peers.append(peer)
+        return peer
+
+    def track_peer(self, peer):
+        """Something else that plays a peer (it has stop()); withdrawn after the scenario."""
         self._peers.append(peer)
         return peer
 

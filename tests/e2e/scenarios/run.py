@@ -2,12 +2,15 @@
 """Runs e2e scenarios inside the VM (tests/e2e/vm/run-vm.sh boots it) against the real
 bluetoothd, and, for the btfenced groups, the real btfenced:
 
-  run.py [--btfenced PATH] [--group G]... [--only NAME]... [--narrate]
+  run.py [--btfenced PATH] [--probe PATH] [--group G]... [--only NAME]... [--narrate]
 
 Groups, in the order given (default: bluez btfenced):
   bluez     what BlueZ does that the design rests on, with the peer tooling and no btfenced
             (this also validates the peer tooling against the real bluetoothd)
   btfenced  btfenced enforcing on hci0 while hci1 plays keys, phones and keyboards
+  verification
+            btfenced probing FIDO keys (btfence-probe, CTAP getInfo) while hci1 runs the
+            virtual authenticator (tests/fido-authenticator) in one mode per scenario
   admin     btfenced and the AdminPolicySet1 of a bluetoothd built with the admin plugin
 
 Scenarios share one VM: between them every device is disconnected and removed, every peer
@@ -26,13 +29,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import btpeer  # noqa: E402
 from btfenced import Btfenced, DaemonFailed, one_line, policy  # noqa: E402
-from framework import SCENARIOS, Context, ScenarioFailed  # noqa: E402
+from framework import GROUP_POLICIES, SCENARIOS, Context, ScenarioFailed  # noqa: E402
+
+GROUPS = ["bluez", "btfenced", "verification", "admin"]
 
 
-def run_group(ctx, group, functions, btfenced_binary, results):
-    if group in ("btfenced", "admin"):
+def run_group(ctx, group, functions, btfenced_binary, probe, results):
+    if group != "bluez":
         if not btfenced_binary:
             print("\n== group %s needs --btfenced" % group)
+            results["failed"] += len(functions)
+            return
+        if group == "verification" and not probe:
+            print("\n== group %s needs btfence-probe (--probe, or a build tree with agent/fido/btfence-probe)" % group)
             results["failed"] += len(functions)
             return
         on_event = None
@@ -41,8 +50,8 @@ def run_group(ctx, group, functions, btfenced_binary, results):
                 # The peer's controller is unmanaged; what btfenced says about it is noise here.
                 if event.get("rule", {}).get("id") != "unmanaged-adapter":
                     print("    audit | " + one_line(event), flush=True)
-        ctx.daemon = Btfenced(btfenced_binary, ctx.logs, on_event)
-        ctx.base_policy = policy(ctx.laptop)
+        ctx.daemon = Btfenced(btfenced_binary, ctx.logs, on_event, probe=probe)
+        ctx.base_policy = GROUP_POLICIES.get(group, policy)(ctx.laptop)
         if ctx.narrate:
             print("\n%s:\n    %s" % (ctx.daemon.policy_path, ctx.base_policy.strip().replace("\n", "\n    ")))
             print("\n== btfenced starts")
@@ -110,11 +119,13 @@ def kernel_bug_lines():
 
 
 def main():
-    for module in ("bluez_facts", "enforcement", "admin_policy"):
+    for module in ("bluez_facts", "enforcement", "verification", "admin_policy"):
         importlib.import_module(module)  # each registers its scenarios
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--btfenced", help="the btfenced binary under test")
-    parser.add_argument("--group", action="append", choices=["bluez", "btfenced", "admin"])
+    parser.add_argument("--probe", help="btfence-probe for btfenced's --probe (default: agent/fido/"
+                        "btfence-probe of the build tree --btfenced is in)")
+    parser.add_argument("--group", action="append", choices=GROUPS)
     parser.add_argument("--only", action="append", default=[], help="run only this scenario (repeatable)")
     parser.add_argument("--laptop", default="hci0", help="the adapter btfenced manages")
     parser.add_argument("--peer", default="hci1", help="the adapter the peers play on")
@@ -124,6 +135,11 @@ def main():
     if unknown:
         parser.error("no scenario named %s" % ", ".join(sorted(unknown)))
     logs = os.environ.get("E2E_LOGS", "/tmp")
+    probe = args.probe
+    if probe is None and args.btfenced:
+        beside = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.btfenced))),
+                              "fido", "btfence-probe")
+        probe = beside if os.access(beside, os.X_OK) else None
 
     ctx = Context(args.laptop, args.peer, logs, args.narrate)
     results = {"passed": 0, "failed": 0}
@@ -131,7 +147,7 @@ def main():
         for group in args.group or ["bluez", "btfenced"]:
             functions = [f for g, f in SCENARIOS if g == group and (not args.only or f.__name__ in args.only)]
             if functions:
-                run_group(ctx, group, functions, args.btfenced, results)
+                run_group(ctx, group, functions, args.btfenced, probe, results)
     except GuestBroken:
         for line in kernel_bug_lines():
             print("KERNEL: " + line)
