@@ -7,12 +7,15 @@
 # its debug log in /e2e/logs, and btvirt's LE controllers; once bluetoothd reports every
 # adapter Powered it runs /e2e/cmd.sh, stores its exit status in /e2e/rc and powers off.
 # A setup failure stores 125, so the host can tell it from the command's own failure.
+# With run-vm.sh -S it only hands over to guest-systemd.sh.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 R=/e2e
 L=$R/logs
 mkdir -p $L $R/out
-. $R/config # E2E_BLUETOOTHD, E2E_BTVIRT_ARGS, E2E_CONTROLLERS, E2E_CMD_TIMEOUT, E2E_CWD
+. $R/config # E2E_BLUETOOTHD, E2E_BTVIRT_ARGS, E2E_CONTROLLERS, E2E_CMD_TIMEOUT, E2E_CWD, E2E_SYSTEMD
+# run-vm.sh -S: systemd is PID 1 instead of this script (guest-systemd.sh prepares and exec's it)
+[ "${E2E_SYSTEMD:-0}" = 1 ] && exec /bin/sh $R/guest-systemd.sh
 
 say() { echo "[vm $(cut -d' ' -f1 /proc/uptime)s] $*" >> $R/output.log; }
 poweroff_now() {

@@ -5,8 +5,13 @@
 # under a RAM overlay), so binaries and scripts are used in place at the same paths; nothing
 # written in the VM survives except in the run directory.
 #
-#   run-vm.sh [-o DIR] [-n 1|2] [-X BLUETOOTHD] [-b BUS.conf]... [-e VAR=VALUE]... [-t SECONDS]
-#             [-q] [-R] -- COMMAND [ARG...]
+#   run-vm.sh [-S] [-o DIR] [-n 1|2] [-X BLUETOOTHD] [-b BUS.conf]... [-e VAR=VALUE]...
+#             [-t SECONDS] [-q] [-R] -- COMMAND [ARG...]
+#   -S            systemd as PID 1 (this host's systemd, dbus.service and Debian's
+#                 bluetooth.service; btvirt and the command are units of e2e-vm.target), for
+#                 tests of an installed package and its unit. Logs: bluetoothd.log,
+#                 dbus-daemon.log and btvirt.log are those units' journals (bluetoothd without
+#                 debug unless -X), plus journal.log (the whole boot) and systemd-state.log
 #   -o DIR        run directory, kept: output.log (the command's output), logs/ (bluetoothd.log
 #                 with -d, dbus-daemon.log, btvirt.log, dmesg.log, console.log, and whatever the
 #                 command writes to $E2E_LOGS), out/ ($E2E_OUT). Default: a temporary
@@ -16,13 +21,14 @@
 #   -b FILE       D-Bus policy file installed into the guest's /etc/dbus-1/system.d
 #   -e VAR=VALUE  environment of the command
 #   -t SECONDS    time limit of the command (default 600); the VM gets 120 s more to boot
+#                 (180 s with -S)
 #   -q            print only the command's output, not the VM's progress lines
 #   -R            boot once more if the command exits 75, its way of saying that the VM broke
 #                 under it (the scenario driver does so when the guest kernel hits a BUG);
 #                 the first attempt's output.log and logs/ are kept in DIR.attempt1
 # In the VM the command runs as root in the current directory, on the system bus, with
-# E2E_LOGS, E2E_OUT, E2E_START_BLUETOOTHD (starts bluetoothd again, as at boot) and
-# E2E_BLUETOOTHD_PID (file with its pid).
+# E2E_LOGS, E2E_OUT, and in the default mode E2E_START_BLUETOOTHD (starts bluetoothd again,
+# as at boot) and E2E_BLUETOOTHD_PID (file with its pid); with -S, systemctl does that.
 #
 # Exit status: the command's own (a failing command should use 1; 75 means the VM broke
 # under it); 124 the time limit was hit; 125 the VM or its Bluetooth setup failed; 126 host
@@ -32,9 +38,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 
 run_dir="" controllers=2 bluetoothd=/usr/libexec/bluetooth/bluetoothd cmd_timeout=600 quiet=0 retry=0
-bus_confs=() envs=()
-while getopts "o:n:X:b:e:t:qRh" opt; do
+systemd=0 bus_confs=() envs=()
+while getopts "So:n:X:b:e:t:qRh" opt; do
   case $opt in
+    S) systemd=1 ;;
     o) run_dir=$OPTARG ;;
     n) controllers=$OPTARG ;;
     X) bluetoothd=$(readlink -f "$OPTARG") ;;
@@ -64,6 +71,11 @@ for tool in qemu-system-x86_64 btvirt dbus-daemon dbus-send modprobe; do
   command -v $tool > /dev/null || missing+=("$tool")
 done
 [ -x "$bluetoothd" ] || missing+=("$bluetoothd")
+if [ $systemd = 1 ]; then
+  for unit in /lib/systemd/systemd /lib/systemd/system/dbus.service /lib/systemd/system/bluetooth.service; do
+    [ -e $unit ] || missing+=("$unit (systemd, dbus, bluez)")
+  done
+fi
 [ -x /bin/busybox ] && ! ldd /bin/busybox > /dev/null 2>&1 || missing+=("a static /bin/busybox (busybox-static)")
 if ((${#missing[@]})); then
   printf 'run-vm.sh: missing: %s\n' "${missing[@]}" >&2
@@ -110,7 +122,7 @@ prepare_run_dir() {
   chmod 0755 "$run_dir"
   mkdir -p "$run_dir/logs" "$run_dir/out" "$run_dir/dbus"
   : > "$run_dir/output.log"
-  cp "$here/guest-init.sh" "$here/bluetooth-main.conf" "$run_dir/"
+  cp "$here/guest-init.sh" "$here/guest-systemd.sh" "$here/bluetooth-main.conf" "$run_dir/"
   for conf in "${bus_confs[@]+"${bus_confs[@]}"}"; do cp "$conf" "$run_dir/dbus/"; done
   {
     printf 'E2E_BLUETOOTHD=%q\n' "$bluetoothd"
@@ -118,6 +130,7 @@ prepare_run_dir() {
     printf 'E2E_CONTROLLERS=%q\n' "$controllers"
     printf 'E2E_CMD_TIMEOUT=%q\n' "$cmd_timeout"
     printf 'E2E_CWD=%q\n' "$PWD"
+    printf 'E2E_SYSTEMD=%q\n' "$systemd"
   } > "$run_dir/config"
   {
     echo '#!/bin/bash'
@@ -129,6 +142,9 @@ prepare_run_dir() {
 }
 
 # --- one boot (TCG: KVM does not work on these machines, see tests/e2e/README.md) -------------
+# Time for the boot and the power-off besides the command's own limit; systemd's boot and the
+# journal saved at the end take longer.
+boot_allowance=$((systemd ? 180 : 120))
 qemu=""
 trap '[ -n "$qemu" ] && kill $qemu 2> /dev/null' EXIT
 trap 'exit 130' INT TERM
@@ -150,7 +166,7 @@ boot() { # sets $status
   else
     tail -n +1 -F --pid=$qemu "$run_dir/output.log" 2> /dev/null &
   fi
-  local tailer=$! timed_out=0 deadline=$((SECONDS + cmd_timeout + 120))
+  local tailer=$! timed_out=0 deadline=$((SECONDS + cmd_timeout + boot_allowance))
   while kill -0 $qemu 2> /dev/null; do
     if [ $SECONDS -ge $deadline ]; then
       timed_out=1
@@ -166,7 +182,7 @@ boot() { # sets $status
   wait $tailer 2> /dev/null
   if [ $timed_out = 1 ]; then
     status=124
-    echo "run-vm.sh: the VM did not finish within $((cmd_timeout + 120)) s" >&2
+    echo "run-vm.sh: the VM did not finish within $((cmd_timeout + boot_allowance)) s" >&2
   elif [ -s "$run_dir/rc" ]; then
     status=$(cat "$run_dir/rc")
   else
