@@ -36,7 +36,7 @@ wait_until() {
     until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.2; done
 }
 prop() { systemctl show -p "$2" --value "$1"; }
-active() { systemctl -q is-active "$1"; }    # one unit at a time (see vm-bluez README)
+active() { systemctl -q is-active "$1"; }    # one unit: with several, any active one is enough
 main_pid() { prop $UNIT MainPID; }
 
 # MESSAGE_IDs come from the one place that defines them.
