@@ -28,8 +28,7 @@ class BackgroundSink final : public AuditSink {
   public:
     static constexpr std::size_t kMaxQueued = 16384;
 
-    explicit BackgroundSink(std::unique_ptr<AuditSink> inner,
-                            std::size_t max_queued = kMaxQueued);
+    explicit BackgroundSink(std::unique_ptr<AuditSink> inner, std::size_t max_queued = kMaxQueued);
     ~BackgroundSink() override;
     BackgroundSink(const BackgroundSink&) = delete;
     BackgroundSink& operator=(const BackgroundSink&) = delete;

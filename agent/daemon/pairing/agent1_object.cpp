@@ -46,58 +46,57 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
     object_->registerMethod("RequestAuthorization")
         .onInterface(interface)
         .withInputParamNames("device")
-        .implementedAs([this](sdbus::Result<>&& result, sdbus::ObjectPath device) {
+        .implementedAs([this](sdbus::Result<>&& result, const sdbus::ObjectPath& device) {
             answer(AgentRequest::RequestAuthorization, device, {}, empty_reply(std::move(result)));
         });
     object_->registerMethod("RequestConfirmation")
         .onInterface(interface)
         .withInputParamNames("device", "passkey")
-        .implementedAs(
-            [this](sdbus::Result<>&& result, sdbus::ObjectPath device, std::uint32_t /*passkey*/) {
-                answer(AgentRequest::RequestConfirmation, device, {},
-                       empty_reply(std::move(result)));
-            });
+        .implementedAs([this](sdbus::Result<>&& result, const sdbus::ObjectPath& device,
+                              std::uint32_t /*passkey*/) {
+            answer(AgentRequest::RequestConfirmation, device, {}, empty_reply(std::move(result)));
+        });
     object_->registerMethod("AuthorizeService")
         .onInterface(interface)
         .withInputParamNames("device", "uuid")
-        .implementedAs(
-            [this](sdbus::Result<>&& result, sdbus::ObjectPath device, std::string uuid) {
-                answer(AgentRequest::AuthorizeService, device, std::move(uuid),
-                       empty_reply(std::move(result)));
-            });
+        .implementedAs([this](sdbus::Result<>&& result, const sdbus::ObjectPath& device,
+                              const std::string& uuid) {
+            answer(AgentRequest::AuthorizeService, device, uuid, empty_reply(std::move(result)));
+        });
     object_->registerMethod("RequestPasskey")
         .onInterface(interface)
         .withInputParamNames("device")
         .withOutputParamNames("passkey")
-        .implementedAs([this](sdbus::Result<std::uint32_t>&& result, sdbus::ObjectPath device) {
+        .implementedAs([this](sdbus::Result<std::uint32_t>&& result,
+                              const sdbus::ObjectPath& device) {
             // Accepted only in audit mode, where the gate lets everything through.
             answer(AgentRequest::RequestPasskey, device, {},
-                   reply_with(std::move(result), [](const sdbus::Result<std::uint32_t>& r) {
-                       r.returnResults(0);
-                   }));
+                   reply_with(std::move(result),
+                              [](const sdbus::Result<std::uint32_t>& r) { r.returnResults(0); }));
         });
     object_->registerMethod("RequestPinCode")
         .onInterface(interface)
         .withInputParamNames("device")
         .withOutputParamNames("pincode")
-        .implementedAs([this](sdbus::Result<std::string>&& result, sdbus::ObjectPath device) {
-            // Accepted only in audit mode, where the gate lets everything through.
-            answer(AgentRequest::RequestPinCode, device, {},
-                   reply_with(std::move(result), [](const sdbus::Result<std::string>& r) {
-                       r.returnResults("0000");
-                   }));
-        });
+        .implementedAs(
+            [this](sdbus::Result<std::string>&& result, const sdbus::ObjectPath& device) {
+                // Accepted only in audit mode, where the gate lets everything through.
+                answer(AgentRequest::RequestPinCode, device, {},
+                       reply_with(std::move(result), [](const sdbus::Result<std::string>& r) {
+                           r.returnResults("0000");
+                       }));
+            });
     object_->registerMethod("DisplayPasskey")
         .onInterface(interface)
         .withInputParamNames("device", "passkey", "entered")
-        .implementedAs([this](sdbus::Result<>&& result, sdbus::ObjectPath device,
+        .implementedAs([this](sdbus::Result<>&& result, const sdbus::ObjectPath& device,
                               std::uint32_t /*passkey*/, std::uint16_t /*entered*/) {
             answer(AgentRequest::DisplayPasskey, device, {}, empty_reply(std::move(result)));
         });
     object_->registerMethod("DisplayPinCode")
         .onInterface(interface)
         .withInputParamNames("device", "pincode")
-        .implementedAs([this](sdbus::Result<>&& result, sdbus::ObjectPath device,
+        .implementedAs([this](sdbus::Result<>&& result, const sdbus::ObjectPath& device,
                               const std::string& /*pincode*/) {
             answer(AgentRequest::DisplayPinCode, device, {}, empty_reply(std::move(result)));
         });
@@ -106,8 +105,8 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
     object_->finishRegistration();
 }
 
-void Agent1Object::answer(AgentRequest request, const sdbus::ObjectPath& device,
-                          std::string detail, Reply reply) {
+void Agent1Object::answer(AgentRequest request, const sdbus::ObjectPath& device, std::string detail,
+                          Reply reply) {
     std::weak_ptr<const bool> alive = alive_;
     ensure_known_(device, [this, alive, request, path = std::string(device),
                            detail = std::move(detail), reply = std::move(reply)]() {

@@ -33,9 +33,8 @@ class Agent1Object {
     /// Sends the D-Bus reply for one answer: the method's results, or Rejected.
     using Reply = std::function<void(const GateAnswer& answer)>;
 
-    Agent1Object(sdbus::IConnection& connection, const PairingGate& gate,
-                 EnsureKnown ensure_known, EmitLater emit_later,
-                 std::function<void()> on_release);
+    Agent1Object(sdbus::IConnection& connection, const PairingGate& gate, EnsureKnown ensure_known,
+                 EmitLater emit_later, std::function<void()> on_release);
 
   private:
     void answer(AgentRequest request, const sdbus::ObjectPath& device, std::string detail,

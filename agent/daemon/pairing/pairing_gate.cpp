@@ -111,7 +111,8 @@ GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& 
     answer.event.outcome = audit::Outcome::Success;
     answer.event.rule_id = "unknown-device";
     answer.event.verdict = policy::Verdict::Deny;
-    answer.event.reason = "device object not known to btfenced nor to bluetoothd; refused to fail closed";
+    answer.event.reason =
+        "device object not known to btfenced nor to bluetoothd; refused to fail closed";
     answer.event.trigger = std::string(to_string(request));
     audit::DeviceInfo info;
     info.object_path = device_path;

@@ -20,8 +20,8 @@ struct GatedSink final : AuditSink {
     struct Shared {
         std::mutex mutex;
         std::condition_variable changed;
-        bool open = true;      ///< write() returns only while open
-        int entered = 0;       ///< write() calls started
+        bool open = true;  ///< write() returns only while open
+        int entered = 0;   ///< write() calls started
         std::vector<std::uint64_t> written;
         bool sigterm_blocked_in_writer = false;
         std::uint64_t throw_on = 0;

@@ -121,8 +121,8 @@ TEST(JournalFieldsOfADaemonEvent, SayRuleNoneAndLeaveOutDeviceAndVerdict) {
     EXPECT_EQ(fields.at("MESSAGE"), "daemon-started");
     EXPECT_EQ(fields.at("BTFENCE_MODE"), "enforce");
     EXPECT_EQ(fields.at("BTFENCE_RULE_ID"), "none");
-    for (const char* absent : {"BTFENCE_ADAPTER", "BTFENCE_DEVICE_ADDRESS",
-                               "BTFENCE_VERDICT", "BTFENCE_REASON", "BTFENCE_TRIGGER"}) {
+    for (const char* absent : {"BTFENCE_ADAPTER", "BTFENCE_DEVICE_ADDRESS", "BTFENCE_VERDICT",
+                               "BTFENCE_REASON", "BTFENCE_TRIGGER"}) {
         EXPECT_FALSE(fields.contains(absent)) << absent;
     }
 }
