@@ -6,10 +6,11 @@
 #
 #   guest-systemd.sh            PID 1 (exec'd by guest-init.sh): prepares /etc, loads the
 #                               Bluetooth modules, exec's systemd with e2e-vm.target
-#   guest-systemd.sh command    ExecStart of e2e-vm-command.service: waits until every
-#                               controller is Powered and the boot is over, runs /e2e/cmd.sh,
-#                               saves the logs, stores the exit status in /e2e/rc; the unit's
-#                               SuccessAction= then powers the VM off
+#   guest-systemd.sh command    ExecStart of e2e-vm-command.service: waits for the end of the
+#                               boot and for bluetoothd, starts btvirt, waits until every
+#                               controller is Powered, runs /e2e/cmd.sh, saves the logs, stores
+#                               the exit status in /e2e/rc; the unit's SuccessAction= then
+#                               powers the VM off
 #   guest-systemd.sh emergency  ExecStart of emergency.service and rescue.service: stores 125
 #                               (setup failed) instead of waiting for a root password
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
