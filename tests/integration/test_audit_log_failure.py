@@ -19,8 +19,11 @@ class AnUnwritableAuditLog(IntegrationTest):
         return os.path.join(blocker, "audit.jsonl")
 
     def test_does_not_stop_enforcement_and_is_reported(self):
-        self.assertIn(self.audit_path, self.daemon.stderr_text(),
-                      "nothing said about the audit file it cannot write")
+        # The file is written on btfenced's audit thread: the complaint follows the failed
+        # write, not necessarily before READY=1.
+        self.wait(lambda: self.audit_path in self.daemon.stderr_text(), 10,
+                  lambda: "btfenced saying it cannot write %s; stderr:\n%s" % (
+                      self.audit_path, self.daemon.stderr_text()))
         keyboard = self.add_keyboard(KEYBOARD)
         self.assertEqual(self.fake.simulate_pairing(keyboard, "justworks"), REJECTED)
         sneaky = self.add_keyboard(KEYBOARD_2)
