@@ -17,7 +17,7 @@ using PropertyMap = std::map<std::string, sdbus::Variant>;
 /// Which kinds of facts a property update touched.
 struct FactChanges {
     bool identity = false;    ///< UUIDs, ServiceData, Name, Alias, Address, AddressType, Adapter
-    bool engagement = false;  ///< Paired, Bonded, Connected, Trusted, Blocked
+    bool engagement = false;  ///< Paired, Bonded, Connected, Trusted, Blocked, ServicesResolved
     [[nodiscard]] bool any() const { return identity || engagement; }
 };
 

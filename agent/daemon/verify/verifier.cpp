@@ -15,21 +15,29 @@ Verifier::Verifier(loop::EventLoop& loop, bluez::BluezMirror& mirror, const Poli
                   finished(path, std::move(result));
               }) {}
 
+bool wants_probe(const policy::Policy& policy, const bluez::DeviceState& device) {
+    const auto& facts = device.facts;
+    if (!policy.fido.verify || facts.verification) {
+        return false;
+    }
+    // The probe needs the bond (CTAP requires FIDO BLE authenticators to be bonded), a
+    // connection to talk over, and the GATT services resolved: started before that, the probe
+    // spent up to seconds of probe_timeout_ms waiting for discovery (measured in the VM), and
+    // a slow but genuine key could fail. Until discovery is done, no profile of the device is
+    // active either; and once it is, UUIDs are the served ones, so a device that advertised
+    // 0xFFFD but serves HID is classified "other" and removed without a probe.
+    if (!(facts.paired || facts.bonded) || !facts.connected || !facts.services_resolved) {
+        return false;
+    }
+    return policy::classify(facts).device_class == policy::DeviceClass::FidoBle &&
+           policy.manages_adapter(facts.adapter, facts.adapter_address);
+}
+
 void Verifier::consider(const bluez::DeviceState& device) {
-    const policy::Policy& policy = policies_.current();
-    if (!policy.fido.verify || device.facts.verification || runner_.running(device.path)) {
+    if (runner_.running(device.path) || !wants_probe(policies_.current(), device)) {
         return;
     }
-    // The probe needs the bond (CTAP requires FIDO BLE authenticators to be bonded) and a
-    // connection to talk over.
-    if (!(device.facts.paired || device.facts.bonded) || !device.facts.connected) {
-        return;
-    }
-    if (policy::classify(device.facts).device_class != policy::DeviceClass::FidoBle ||
-        !policy.manages_adapter(device.facts.adapter, device.facts.adapter_address)) {
-        return;
-    }
-    runner_.start(device.path, policy.fido.probe_timeout);
+    runner_.start(device.path, policies_.current().fido.probe_timeout);
 }
 
 void Verifier::finished(const std::string& path, policy::Verification result) {

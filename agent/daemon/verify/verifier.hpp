@@ -1,7 +1,8 @@
 #pragma once
 // Layer 3: decides when a device must prove it speaks CTAP2 (a fido-ble device that is
-// bonded and connected, while `fido.verify` is on), runs the probe, and records the result
-// in the mirror — which makes the enforcer re-decide the device with it.
+// bonded, connected and has its GATT services resolved, while `fido.verify` is on), runs the
+// probe, and records the result in the mirror — which makes the enforcer re-decide the device
+// with it.
 #include <functional>
 #include <string>
 
@@ -12,6 +13,9 @@
 #include "verify/probe_runner.hpp"
 
 namespace btfence::verify {
+
+/// Whether `device` is due for a CTAP probe under `policy` now (and has not had one).
+[[nodiscard]] bool wants_probe(const policy::Policy& policy, const bluez::DeviceState& device);
 
 class Verifier {
   public:

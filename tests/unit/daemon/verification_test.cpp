@@ -9,6 +9,7 @@
 #include "enforce/enforcer.hpp"
 #include "fakes.hpp"
 #include "verify/probe_runner.hpp"
+#include "verify/verifier.hpp"
 
 namespace btfence::testing {
 namespace {
@@ -133,6 +134,38 @@ TEST(AKeyThatPassesVerification, KeepsItsBond) {
     passed.aaguid = "90a3ccdf-635c-4729-a248-9b709135078f";
     rig.mirror.set_verification(key.path(), passed);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
+}
+
+TEST(TheProbe, StartsOnlyOnceABondedConnectedKeyHasItsServicesResolved) {
+    TempPolicy policy(kPasskeyOnlyPolicy);  // [fido] verify defaults to on
+    bluez::BluezMirror mirror;
+    add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
+    DeviceBuilder key;
+    key.uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(mirror);
+    EXPECT_FALSE(verify::wants_probe(policy.store().current(), *mirror.device(key.path())))
+        << "GATT discovery is still running: the probe would spend its budget waiting";
+
+    mirror.properties_changed(key.path(), "org.bluez.Device1",
+                              {{"ServicesResolved", sdbus::Variant(true)}});
+    EXPECT_TRUE(verify::wants_probe(policy.store().current(), *mirror.device(key.path())));
+
+    policy::Verification done;
+    done.passed = true;
+    mirror.set_verification(key.path(), done);
+    EXPECT_FALSE(verify::wants_probe(policy.store().current(), *mirror.device(key.path())))
+        << "probed once per device";
+}
+
+TEST(TheProbe, IsNotDueForADeviceThatServesMoreThanFido) {
+    TempPolicy policy(kPasskeyOnlyPolicy);
+    bluez::BluezMirror mirror;
+    DeviceBuilder liar;  // advertised 0xFFFD; its resolved services include HID
+    liar.uuids({kFidoUuids[0], kKeyboardUuids[0]})
+        .flag("Paired")
+        .flag("Connected")
+        .flag("ServicesResolved")
+        .add_to(mirror);
+    EXPECT_FALSE(verify::wants_probe(policy.store().current(), *mirror.device(liar.path())));
 }
 
 }  // namespace

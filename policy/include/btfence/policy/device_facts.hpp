@@ -30,6 +30,9 @@ struct DeviceFacts {
     bool connected = false;
     bool trusted = false;
     bool blocked = false;
+    /// Device1.ServicesResolved: GATT discovery is done. Not a decision input: it only tells
+    /// when the CTAP probe can start without spending its time budget on discovery.
+    bool services_resolved = false;
     std::optional<Verification> verification;
 
     /// Name if set, else alias: what rules' `name` globs match and what events show.
