@@ -144,8 +144,7 @@ FactChanges apply_device_properties(const PropertyMap& properties, policy::Devic
         } else if (name == "Blocked") {
             changes.engagement |= apply_typed(name, value, "b", facts.blocked, problems);
         } else if (name == "ServicesResolved") {
-            changes.engagement |=
-                apply_typed(name, value, "b", facts.services_resolved, problems);
+            changes.engagement |= apply_typed(name, value, "b", facts.services_resolved, problems);
         }
         // Everything else (RSSI, TxPower, ManufacturerData...) does not
         // enter a decision and is ignored: the hot path of a crowded room.
