@@ -58,7 +58,7 @@ class ACrowdLargerThanTheDeviceTable(IntegrationTest):
     """btfenced bounds its device table; devices seen before a crowd of more than that many
     advertisers may be forgotten. Forgetting must cost neither security nor a FIDO pairing."""
 
-    CROWD = 9000  # all present at once: more than the daemon's table holds (8192)
+    CROWD = 9000  # all present at once: more than the daemon's table holds (4096)
 
     def gather_crowd(self):
         self.fake.flood(self.CROWD, self.CROWD)

@@ -60,8 +60,12 @@ class MirrorObserver {
 
 class BluezMirror {
   public:
-    /// Enough for a crowded conference hall; each entry costs well under 1 KiB.
-    static constexpr std::size_t kDefaultMaxDevices = 8192;
+    /// Each entry costs about 0.8 KiB. bluetoothd itself forgets a discovered device it has not
+    /// heard from for TemporaryTimeout (30 s by default), so this bounds the advertisers heard
+    /// within half a minute — a crowded hall. A device pushed out costs one GetAll when it
+    /// matters again (bluez::DeviceLookup). 4,096 rather than 8,192 keeps btfenced under the
+    /// 16 MiB of PRODUCT.md §6 after 100,000 devices (docs/performance.md).
+    static constexpr std::size_t kDefaultMaxDevices = 4096;
 
     explicit BluezMirror(std::size_t max_devices = kDefaultMaxDevices)
         : max_devices_(max_devices) {}
