@@ -14,7 +14,12 @@
 # 5. kill -9 -> Restart=on-failure brings it back, agent registered again
 # 6. systemctl restart bluetooth -> btfenced keeps running (same PID), bluez-lost,
 #    bluez-found, agent-registered again; a new keyboard pairing is then refused or removed
-# 7. apt-get remove stops it; apt-get purge removes /etc/btfence, /var/log/btfence and
+# 7. CTAP verification under the hardened unit: with [fido] verify = true (the shipped default
+#    has it; the policy is rewritten to manage hci1 only), a virtual FIDO key on hci0
+#    (tests/fido-authenticator/virtual_authenticator.py, ctap2-rk) paired from hci1 with the
+#    user's own agent is probed by the installed btfence-probe: verification-passed in the
+#    journal and the audit log, bond kept; then a U2F-only key: verification-failed, removed
+# 8. apt-get remove stops it; apt-get purge removes /etc/btfence, /var/log/btfence and
 #    /var/lib/btfence
 # Ends with "N passed, N failed"; the exit status is 0 only when nothing failed.
 set -u
@@ -39,9 +44,9 @@ prop() { systemctl show -p "$2" --value "$1"; }
 active() { systemctl -q is-active "$1"; }    # one unit: with several, any active one is enough
 main_pid() { prop $UNIT MainPID; }
 
-# MESSAGE_IDs come from the one place that defines them.
+# MESSAGE_IDs come from the one place that defines them (an entry may wrap after its name).
 message_id() {
-    sed -n "s/.*\"$1\", \"\([0-9a-f]\{32\}\)\".*/\1/p" "$CATALOG" | head -n1
+    tr '\n' ' ' < "$CATALOG" | grep -o "\"$1\", *\"[0-9a-f]\{32\}\"" | head -n1 | grep -o '[0-9a-f]\{32\}'
 }
 # events ACTION: how many journal entries btfence.service logged under ACTION's MESSAGE_ID
 events() {
@@ -129,6 +134,8 @@ if [ "${existing:-enforce}" = enforce ] && [ "${mode:-enforce}" = enforce ]; the
 else
     check "start-up sweep kept the existing keyboard bond (existing_bonds=keep)" bonded "$KEYBOARD"
 fi
+shipped_verify=$(sed -n '/^\[fido\]/,/^\[/s/^verify *= *\([a-z]*\).*/\1/p' $POLICY)
+echo "  shipped default policy: [fido] verify=${shipped_verify:-false}"
 loaded=$(events policy-loaded)
 cat > $POLICY.new <<'EOF'
 # systemd-vm-scenario.sh: passkeys only, existing bonds enforced
@@ -190,8 +197,103 @@ refused() { more_events pairing-denied "$denied" || more_events device-removed "
 check "refused (pairing-denied) or removed (device-removed) by btfenced" wait_until 10 refused
 check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
 
+echo "== 7. CTAP verification by the installed btfence-probe, under the hardened unit"
+AUTHENTICATOR=$SOURCE_ROOT/tests/fido-authenticator/virtual_authenticator.py
+KEY=$KEYBOARD                                 # hci0 again, now as a FIDO key, seen from hci1
+# new_event_has ACTION COUNT TEXT...: an entry of ACTION after its first COUNT mentions every TEXT
+new_event_has() {
+    local entries text
+    entries=$(journalctl -q --no-pager -o json MESSAGE_ID="$(message_id "$1")" _SYSTEMD_UNIT=$UNIT |
+        tail -n +$(($2+1)))
+    shift 2
+    for text; do entries=$(grep -F -- "$text" <<<"$entries") || return 1; done
+}
+key_log=/tmp/virtual-key.log key_pid=
+# start_key MODE OPTION...: virtual_authenticator.py on hci0, registered, not yet advertising
+start_key() {
+    $PY "$AUTHENTICATOR" --adapter hci0 --mode "$@" --no-advertise > "$key_log" 2>&1 &
+    key_pid=$!
+    wait_until 20 grep -q '"event": *"registered"' "$key_log"
+}
+stop_key() {
+    [ -n "$key_pid" ] || return 0
+    kill -TERM "$key_pid" 2>/dev/null
+    wait_until 15 eval '! kill -0 $key_pid 2>/dev/null' || kill -KILL "$key_pid" 2>/dev/null
+    wait "$key_pid" 2>/dev/null; key_pid=
+}
+# forget PATH...: remove these devices (and their bonds) from BlueZ
+forget() {
+    local path
+    for path; do
+        busctl call org.bluez "${path%/dev_*}" org.bluez.Adapter1 RemoveDevice o "$path" >/dev/null 2>&1
+    done
+}
+AAGUID=0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
+loaded=$(events policy-loaded)
+cat > $POLICY.new <<POLICY_EOF
+# systemd-vm-scenario.sh: passkeys only, verified by the CTAP probe; hci1 (the laptop) only
+[policy]
+version = 1
+mode = "enforce"
+default = "deny"
+existing_bonds = "enforce"
+adapters = ["$A1"]
+
+[fido]
+verify = true
+probe_timeout_ms = 10000
+
+[[rule]]
+id = "verified-keys"
+verdict = "allow"
+class = ["fido-ble"]
+verified = true
+
+[[rule]]
+id = "keys-until-verified"
+verdict = "allow"
+class = ["fido-ble"]
+verified = false
+POLICY_EOF
+chmod 0644 $POLICY.new && mv $POLICY.new $POLICY
+check "policy with [fido] verify = true loaded (shipped default: verify=${shipped_verify:-false})" \
+    wait_until 10 more_events policy-loaded "$loaded"
+forget "$KEY" "$MIRROR"
+pid=$(main_pid)
+passed=$(events verification-passed); failed=$(events verification-failed); removed=$(events device-removed)
+check "virtual key (ctap2-rk, AAGUID $AAGUID) registered on hci0" start_key ctap2-rk --aaguid $AAGUID
+echo "  the user pairs it from hci1 with their own agent (Just Works):"
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --advertiser-pid "$key_pid" --timeout 60
+check "journal: verification-passed for $A0 within 60 s" wait_until 60 new_event_has verification-passed "$passed" "$A0"
+check "verification-passed: FIDO_2_0, the AAGUID, allowed by rule verified-keys" new_event_has verification-passed \
+    "$passed" "$A0" FIDO_2_0 "$AAGUID" '"BTFENCE_VERDICT":"allow"' '"BTFENCE_RULE_ID":"verified-keys"'
+check "audit log: verification-passed with the AAGUID" wait_until 10 audit_has verification-passed "$AAGUID"
+check "the key was asked authenticatorGetInfo over GATT" grep -q '"command": *4' "$key_log"
+check "the key's bond on hci1 is kept" wait_until 10 eval 'bonded $KEY && [ "$(device_prop $KEY Paired)" = "b true" ]'
+check "no device-removed, no verification-failed for it" \
+    eval '[ "$(events device-removed)" = "$removed" ] && [ "$(events verification-failed)" = "$failed" ]'
+check "btfenced still active with the same PID" eval 'active $UNIT && [ "$(main_pid)" = "$pid" ]'
+forget "$KEY" "$MIRROR"; stop_key
+removed=$(events device-removed)
+check "virtual key (u2f-only, revision 0xc0) registered on hci0" start_key u2f-only --revision 0xc0
+echo "  the user pairs it from hci1:"
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --advertiser-pid "$key_pid" --timeout 60
+check "journal: verification-failed for $A0 (does not offer FIDO2)" \
+    wait_until 60 new_event_has verification-failed "$failed" "$A0" "does not offer FIDO2"
+check "journal: device-removed for it by rule verification-failed" \
+    wait_until 15 new_event_has device-removed "$removed" "$A0" '"verification-failed"'
+check "the U2F-only key's bond on hci1 is gone" wait_until 20 gone_or_unpaired "$KEY"
+stop_key
+check "the probe was never killed by the syscall filter (no SIGSYS, status=31)" \
+    eval '! journalctl -q --no-pager -u $UNIT | grep -qE "SIGSYS|status=31"'
+if [ $FAIL -ne 0 ]; then
+    echo "---- the virtual key's log (last 20)"; tail -n 20 "$key_log"
+    echo "---- journal: probe, SIGSYS, AccessDenied"
+    journalctl --no-pager -o short-monotonic | grep -iE 'probe|SIGSYS|status=31|AccessDenied|seccomp' | tail -n 30
+fi
+
 [ $FAIL -eq 0 ] || diagnose
-echo "== 7. apt-get remove, then purge"
+echo "== 8. apt-get remove, then purge"
 apt-get remove -y -q btfence >/dev/null 2>&1
 check "remove: unit stopped" [ "$(systemctl is-active $UNIT)" = inactive ]
 check "remove: policy and audit log kept" eval '[ -f $POLICY ] && [ -d /var/log/btfence ]'

@@ -12,12 +12,21 @@ default agent, so the peripheral side's requests are accepted too (needed while 
 not installed: with no default agent bluetoothd is not bondable). Without it, the
 peripheral side asks whatever default agent exists (btfenced).
 
+With --advertiser-pid PID the peripheral's advertisement is someone else's (a virtual FIDO key,
+tests/fido-authenticator/virtual_authenticator.py --no-advertise, running as PID): instead of
+registering the keyboard advertisement, each (re)start of discovery sends PID SIGUSR1, which
+makes it advertise again. The pairing then also ends when the device is removed before Pair()
+replies (bluetoothd drops the reply when btfenced removes a key that failed its probe):
+result "removed".
+
 Prints one JSON line: {"result": "paired"|"failed", "error": ..., "device": PATH,
 "paired": bool, "bonded": bool}. Exit 0 when paired, 1 when pairing failed, 2 when the
 peripheral was never discovered.
 """
 import argparse
 import json
+import os
+import signal
 import sys
 
 import dbus
@@ -111,6 +120,9 @@ class Pairing:
         central.SetDiscoveryFilter({"Transport": dbus.String("le")})
         self.bus.add_signal_receiver(self._on_added, "InterfacesAdded",
                                      "org.freedesktop.DBus.ObjectManager", BLUEZ)
+        if self.args.advertiser_pid:
+            self.bus.add_signal_receiver(self._on_removed, "InterfacesRemoved",
+                                         "org.freedesktop.DBus.ObjectManager", BLUEZ)
         # Discovery first, then the advertisement: btvirt sends one advertising report per
         # enable, which the kernel drops while discovery is still starting.
         self._restart()
@@ -119,7 +131,7 @@ class Pairing:
         self.loop.run()
         self._cleanup(manager)
         print(json.dumps(self.outcome), flush=True)
-        return {"paired": 0, "failed": 1}.get(self.outcome["result"], 2)
+        return {"paired": 0, "failed": 1, "removed": 1}.get(self.outcome["result"], 2)
 
     def _restart(self):
         if self.pairing:
@@ -145,6 +157,9 @@ class Pairing:
         return True
 
     def _advertise(self):
+        if self.args.advertiser_pid:
+            os.kill(self.args.advertiser_pid, signal.SIGUSR1)
+            return
         ads = self._iface(self.peripheral, "org.bluez.LEAdvertisingManager1")
         ads.RegisterAdvertisement(ADV_PATH, {}, reply_handler=self._advertising,
                                   error_handler=self._advertise_failed)
@@ -165,6 +180,11 @@ class Pairing:
     def _on_added(self, path, interfaces):
         if str(path) == self.device and "org.bluez.Device1" in interfaces:
             self._pair()
+
+    def _on_removed(self, path, interfaces):
+        if self.pairing and str(path) == self.device and "org.bluez.Device1" in interfaces:
+            self.outcome = {"result": "removed", "device": self.device, "paired": False, "bonded": False}
+            self.loop.quit()
 
     def _pair(self):
         if self.pairing:
@@ -216,6 +236,8 @@ def main():
     parser.add_argument("--peripheral", default="hci0")
     parser.add_argument("--default-agent", action="store_true")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--advertiser-pid", type=int, default=0,
+                        help="a process that advertises on --peripheral when sent SIGUSR1")
     args = parser.parse_args()
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     return Pairing(dbus.SystemBus(), args).run()
