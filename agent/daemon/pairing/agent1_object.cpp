@@ -107,12 +107,10 @@ Agent1Object::Agent1Object(sdbus::IConnection& connection, const PairingGate& ga
 
 void Agent1Object::answer(AgentRequest request, const sdbus::ObjectPath& device, std::string detail,
                           Reply reply) {
-    std::weak_ptr<const bool> alive = alive_;
-    ensure_known_(device, [this, alive, request, path = std::string(device),
-                           detail = std::move(detail), reply = std::move(reply)]() {
-        if (alive.expired()) {
-            return;  // stopping: bluetoothd's call times out, which refuses the pairing
-        }
+    // The callback runs on the event loop, from a GetAll reply or DeviceLookup::reset(); the
+    // Daemon owns this object and the lookup alike and keeps both until it is destroyed.
+    ensure_known_(device, [this, request, path = std::string(device), detail = std::move(detail),
+                           reply = std::move(reply)]() {
         GateAnswer result = gate_.decide(request, path, detail);
         reply(result);
         emit_later_(std::move(result.event));

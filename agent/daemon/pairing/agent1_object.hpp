@@ -44,9 +44,6 @@ class Agent1Object {
     EnsureKnown ensure_known_;
     EmitLater emit_later_;
     std::function<void()> on_release_;
-    /// Pending lookups hold a weak_ptr to it: one that completes after this object is gone
-    /// (the daemon stopping) must not touch it.
-    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
     std::unique_ptr<sdbus::IObject> object_;
 };
 
