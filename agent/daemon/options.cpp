@@ -11,6 +11,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
     app.add_option("--policy", options.policy_path, "Policy file")->capture_default_str();
     app.add_option("--audit-log", options.audit_log_path, "Audit log (JSON lines)")
         ->capture_default_str();
+    app.add_option("--state-dir", options.state_dir,
+                   "Directory for state kept across restarts (must exist, writable by btfenced)")
+        ->capture_default_str();
     app.add_flag("!--no-permission-check", options.check_permissions,
                  "Accept a policy file that non-root users could write (tests only)");
     app.add_option("--probe", options.probe_path, "CTAP verification helper (btfence-probe)")

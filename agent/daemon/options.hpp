@@ -8,6 +8,8 @@ namespace btfence {
 struct Options {
     std::string policy_path = "/etc/btfence/policy.toml";
     std::string audit_log_path = "/var/log/btfence/audit.jsonl";
+    /// Persistent state (state/state_file.hpp); systemd's StateDirectory= creates it.
+    std::string state_dir = "/var/lib/btfence";
     bool check_permissions = true;
     std::string log_level = "info";
     std::string probe_path = BTFENCE_PROBE_PATH;  ///< the CTAP verification helper

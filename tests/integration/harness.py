@@ -377,8 +377,10 @@ class Btfenced:
         env.pop("WATCHDOG_USEC", None)
         env.pop("WATCHDOG_PID", None)
         env.update(extra_env or {})
+        self.state_dir = os.path.join(workdir, "state")  # as /var/lib/btfence
+        os.makedirs(self.state_dir, exist_ok=True)
         self.args = [self.binary, "--policy", policy_path, "--audit-log", audit_path,
-                     "--no-permission-check", "--log-level", "info"]
+                     "--state-dir", self.state_dir, "--no-permission-check", "--log-level", "info"]
         self.process = subprocess.Popen(self.args, stdout=self.stderr, stderr=self.stderr,
                                         env=env)
         self.returncode = None

@@ -57,6 +57,8 @@ class Btfenced:
         self._offset = 0
         os.makedirs(WORK, mode=0o755, exist_ok=True)
         self.policy_path = os.path.join(WORK, "policy.toml")
+        self.state_dir = os.path.join(WORK, "state")  # as /var/lib/btfence, kept across starts
+        os.makedirs(self.state_dir, mode=0o750, exist_ok=True)
         if on_event:  # show events as they are written, whenever the main loop runs
             GLib.timeout_add(100, lambda: self.read_events() or True)
 
@@ -75,7 +77,8 @@ class Btfenced:
         stderr = open(self.stderr_path, "a")
         stderr.write("---- %s --policy %s (%s)\n" % (self.binary, self.policy_path, time.strftime("%H:%M:%S")))
         stderr.flush()
-        command = [self.binary, "--policy", self.policy_path, "--audit-log", self.audit_path, "--log-level", "debug"]
+        command = [self.binary, "--policy", self.policy_path, "--audit-log", self.audit_path,
+                   "--state-dir", self.state_dir, "--log-level", "debug"]
         if self.probe:
             command += ["--probe", self.probe]
         self.process = subprocess.Popen(
