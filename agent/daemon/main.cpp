@@ -3,7 +3,6 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -21,7 +20,6 @@
 namespace {
 
 constexpr const char* kBusName = "org.btfence1";
-constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
 
 std::string host_name() {
     std::array<char, 256> buffer{};
@@ -39,11 +37,6 @@ void set_up_logging(const std::string& level) {
     logger->set_level(spdlog::level::from_str(level));
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(logger);
-}
-
-bool journald_available() {
-    struct stat st {};
-    return stat(kJournalSocket, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 }  // namespace
@@ -70,9 +63,27 @@ int main(int argc, char** argv) {
         btfence::loop::EventLoop loop;
         btfence::audit::SystemWallClock wall_clock;
         btfence::audit::Auditor auditor(wall_clock, host_name());
-        if (journald_available()) {
-            auditor.add_sink(std::make_unique<btfence::audit::JournalSink>());
-        }
+        // An output that loses events (queue full, journald gone, file unwritable) says how
+        // many once it works again; the report is an event every output carries.
+        const btfence::audit::BackgroundSink::LossCallback report_loss =
+            [&auditor, &loop](std::string_view output, std::uint64_t lost) {
+                loop.post([&auditor, output = std::string(output), lost] {
+                    btfence::audit::Event report;
+                    report.action = btfence::audit::Action::AuditEventsDropped;
+                    report.outcome = btfence::audit::Outcome::Success;
+                    report.message = "The " + output + " lost " + std::to_string(lost) +
+                                     " audit event(s); it delivers again";
+                    report.loss = btfence::audit::Loss{output, lost};
+                    auditor.emit(std::move(report));
+                });
+            };
+        // journald on a thread of its own: sd_journal_sendv blocks while journald's socket is
+        // full. Always added: while journald is not running the sends fail and are counted,
+        // and they succeed again once it is (sd_journal_sendv addresses the socket anew on
+        // every send).
+        auditor.add_sink(std::make_unique<btfence::audit::BackgroundSink>(
+            std::make_unique<btfence::audit::JournalSink>(),
+            btfence::audit::BackgroundSink::kMaxQueuedBytes, report_loss));
         btfence::audit::FileSinkOptions file_options;
         file_options.on_recovered = [](std::uint64_t events_lost) {
             spdlog::warn(
@@ -99,7 +110,8 @@ int main(int argc, char** argv) {
                 });
             },
             file_options);
-        auditor.add_sink(std::make_unique<btfence::audit::BackgroundSink>(std::move(file_sink)));
+        auditor.add_sink(std::make_unique<btfence::audit::BackgroundSink>(
+            std::move(file_sink), btfence::audit::BackgroundSink::kMaxQueuedBytes, report_loss));
 
         auto connection = sdbus::createSystemBusConnection();
         try {

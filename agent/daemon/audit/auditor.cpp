@@ -7,8 +7,17 @@
 
 namespace btfence::audit {
 
-Auditor::Auditor(WallClock& clock, std::string host_name)
-    : clock_(clock), host_name_(std::move(host_name)) {}
+Auditor::Auditor(WallClock& clock, std::string host_name, std::uint64_t last_sequence)
+    : clock_(clock), host_name_(std::move(host_name)), sequence_(last_sequence) {}
+
+std::vector<OutputStats> Auditor::stats() const {
+    std::vector<OutputStats> stats;
+    stats.reserve(sinks_.size());
+    for (const auto& sink : sinks_) {
+        stats.push_back(OutputStats{std::string(sink->name()), sink->counters()});
+    }
+    return stats;
+}
 
 void Auditor::add_sink(std::unique_ptr<AuditSink> sink) {
     if (sink) {

@@ -14,16 +14,23 @@
 
 namespace btfence::audit {
 
+/// One output's counters, by name ("audit file", "journal", …).
+struct OutputStats {
+    std::string name;
+    DeliveryCounters counters;
+};
+
 class Auditor {
   public:
     /// `clock` must outlive the Auditor. `host_name` goes into every event (`host.name`);
-    /// the daemon passes gethostname().
-    Auditor(WallClock& clock, std::string host_name);
+    /// the daemon passes gethostname(). `last_sequence`: the sequence number the previous run
+    /// ended with (chain_store.hpp), so numbers continue across restarts; 0 at a first start.
+    Auditor(WallClock& clock, std::string host_name, std::uint64_t last_sequence = 0);
 
     /// Takes ownership. Sinks receive events in the order they were added.
     void add_sink(std::unique_ptr<AuditSink> sink);
 
-    /// Sets `sequence` (1, 2, 3, … for this process), `timestamp_us` and `host_name`, then
+    /// Sets `sequence` (last_sequence + 1, + 2, …), `timestamp_us` and `host_name`, then
     /// writes the event to every sink. A sink that throws is reported (spdlog, error level)
     /// and skipped; the other sinks still get the event. Never throws.
     ///
@@ -34,8 +41,12 @@ class Auditor {
     /// Not thread-safe: call from the daemon's event loop.
     void emit(Event event);
 
-    /// The sequence number of the last event emitted; 0 before the first.
+    /// The sequence number of the last event emitted; `last_sequence` before the first.
     [[nodiscard]] std::uint64_t last_sequence() const { return sequence_; }
+
+    /// Every sink's counters, in the order the sinks were added. Thread-safe as far as the
+    /// sinks' counters() are (BackgroundSink's are); call from the loop.
+    [[nodiscard]] std::vector<OutputStats> stats() const;
 
   private:
     void deliver(const Event& event);

@@ -1,9 +1,18 @@
 #pragma once
 // One audit event, typed. Built by the daemon's logic, serialized by one function per output
-// (JSON line, journald fields). Fail-closed habit: outcome starts as Failure and must be set.
+// format (ecs_line.hpp, ocsf_line.hpp, journal_fields.hpp, linux_audit_record.hpp). Fail-closed
+// habit: outcome starts as Failure and must be set.
+//
+// Adding a field: add the member to Event (or DeviceInfo) and one line to for_each_field()
+// below, with its name in each format. Every serializer, the schema tests
+// (tests/unit/audit/schemas) and docs/audit-events.md pick it up from there.
+// Adding an action: one entry in event_catalog.hpp, and its explanation in
+// systemd/btfence.catalog (a test keeps the two in step).
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include "audit/event_catalog.hpp"
 #include "btfence/policy/policy.hpp"
@@ -27,6 +36,20 @@ struct DeviceInfo {
     std::string aaguid;       ///< when verified
 };
 
+/// Set on the summary the aggregator (aggregator.hpp) emits for repeats of an event it held
+/// back: how many identical events happened, and when the first and last of them did.
+struct Repetition {
+    std::uint64_t count = 0;
+    std::int64_t first_us = 0;  ///< µs since the Unix epoch, UTC
+    std::int64_t last_us = 0;
+};
+
+/// Set on audit-events-dropped: what an output lost (background_sink.hpp).
+struct Loss {
+    std::string output;  ///< "audit file", "journal", "linux audit"
+    std::uint64_t count = 0;
+};
+
 struct Event {
     Action action = Action::DaemonStarted;
     Outcome outcome = Outcome::Failure;
@@ -41,10 +64,97 @@ struct Event {
     std::string policy_sha256;
     std::string policy_path;
     std::string trigger;  ///< what caused it: "RequestConfirmation", "Paired", "sweep", ...
+    std::optional<Repetition> repetition;
+    std::optional<Loss> loss;
     // Filled by the Auditor when it emits:
     std::uint64_t sequence = 0;
     std::int64_t timestamp_us = 0;  ///< µs since the Unix epoch, UTC
     std::string host_name;
 };
+
+/// A field's name in each output format.
+///  - ecs:     dotted path in the ECS JSON line. Outside `btfence.*` it must be an ECS 9.4 field
+///             of a matching type (tests/unit/audit/schemas checks ecs_flat.yml).
+///  - journal: the journald field, "BTFENCE_…" (an interface: never renamed).
+///  - ocsf:    dotted path in the OCSF JSON line; outside `unmapped.` it must resolve in the
+///             event's OCSF class (tests/unit/audit/schemas resolves the published schema).
+///             Empty: the OCSF serializer maps the value itself (see ocsf_line.cpp).
+struct FieldName {
+    std::string_view ecs;
+    std::string_view journal;
+    std::string_view ocsf;
+};
+
+/// An instant, µs since the Unix epoch, UTC: RFC 3339 text in ECS and journald, epoch
+/// milliseconds in OCSF.
+struct Timestamp {
+    std::int64_t us = 0;
+};
+
+/// A field's value: text, a count, or an instant.
+using FieldValue = std::variant<std::string_view, std::uint64_t, Timestamp>;
+
+/// Calls `visit(const FieldName&, FieldValue)` for every field the event carries, in this
+/// order, skipping optional fields that are empty or absent. The event's core (time, action,
+/// outcome, host, sequence) is not here: each format places it in its own way.
+template <class Visitor>
+void for_each_field(const Event& event, Visitor&& visit) {
+    const auto text = [&](FieldName name, std::string_view value) {
+        if (!value.empty()) {
+            visit(name, FieldValue{value});
+        }
+    };
+    // PRODUCT.md §4: every event carries rule.id; events no rule decided say "none".
+    visit(FieldName{"rule.id", "BTFENCE_RULE_ID", "unmapped.btfence.rule.id"},
+          FieldValue{event.rule_id.empty() ? kNoRuleId : std::string_view{event.rule_id}});
+    text({"btfence.rule.reason", "BTFENCE_RULE_REASON", "unmapped.btfence.rule.reason"},
+         event.rule_reason);
+    text({"event.reason", "BTFENCE_REASON", "status_detail"}, event.reason);
+    visit(FieldName{"btfence.mode", "BTFENCE_MODE", "unmapped.btfence.mode"},
+          FieldValue{policy::to_string(event.mode)});
+    if (event.verdict) {
+        visit(FieldName{"btfence.verdict", "BTFENCE_VERDICT", "unmapped.btfence.verdict"},
+              FieldValue{policy::to_string(*event.verdict)});
+    }
+    text({"btfence.trigger", "BTFENCE_TRIGGER", "unmapped.btfence.trigger"}, event.trigger);
+    text({"btfence.policy.sha256", "BTFENCE_POLICY_SHA256", "policy.uid"}, event.policy_sha256);
+    text({"btfence.policy.path", "BTFENCE_POLICY_PATH", "policy.name"}, event.policy_path);
+    if (event.device) {
+        // Address, name and class are always present on a device event, even when empty.
+        const DeviceInfo& device = *event.device;
+        visit(FieldName{"btfence.adapter", "BTFENCE_ADAPTER", "unmapped.btfence.adapter"},
+              FieldValue{std::string_view{device.adapter}});
+        visit(
+            FieldName{"btfence.device.address", "BTFENCE_DEVICE_ADDRESS", "peripheral_device.uid"},
+            FieldValue{std::string_view{device.address}});
+        visit(FieldName{"btfence.device.name", "BTFENCE_DEVICE_NAME", "peripheral_device.name"},
+              FieldValue{std::string_view{device.name}});
+        visit(FieldName{"btfence.device.class", "BTFENCE_DEVICE_CLASS", "peripheral_device.class"},
+              FieldValue{std::string_view{device.device_class}});
+        text({"btfence.device.class_reason", "BTFENCE_DEVICE_CLASS_REASON",
+              "unmapped.btfence.device.class_reason"},
+             device.class_reason);
+        text({"btfence.device.path", "BTFENCE_DEVICE_PATH", "unmapped.btfence.device.path"},
+             device.object_path);
+        text({"btfence.device.aaguid", "BTFENCE_DEVICE_AAGUID", "peripheral_device.model"},
+             device.aaguid);
+    }
+    if (event.repetition) {
+        const Repetition& repetition = *event.repetition;
+        visit(FieldName{"btfence.repeat.count", "BTFENCE_REPEAT_COUNT", "count"},
+              FieldValue{repetition.count});
+        visit(FieldName{"event.start", "BTFENCE_REPEAT_FIRST", "start_time"},
+              FieldValue{Timestamp{repetition.first_us}});
+        visit(FieldName{"event.end", "BTFENCE_REPEAT_LAST", "end_time"},
+              FieldValue{Timestamp{repetition.last_us}});
+    }
+    if (event.loss) {
+        visit(
+            FieldName{"btfence.loss.output", "BTFENCE_LOSS_OUTPUT", "unmapped.btfence.loss.output"},
+            FieldValue{std::string_view{event.loss->output}});
+        visit(FieldName{"btfence.loss.count", "BTFENCE_LOSS_COUNT", "unmapped.btfence.loss.count"},
+              FieldValue{event.loss->count});
+    }
+}
 
 }  // namespace btfence::audit

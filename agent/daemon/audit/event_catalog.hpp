@@ -1,8 +1,11 @@
 #pragma once
-// The audit event types: their `event.action` names and journald MESSAGE_IDs. SIEM rules and
-// `journalctl MESSAGE_ID=...` queries depend on these; they are defined here and only here.
-// Never renumber: add new entries with fresh IDs (generated with `systemd-id128 new`).
+// The audit event types: their `event.action` names, journald MESSAGE_IDs, and how each format
+// classifies them. SIEM rules and `journalctl MESSAGE_ID=...` queries depend on these; they are
+// defined here and only here. Never renumber: add new entries with fresh IDs (generated with
+// `systemd-id128 new`), and explain each new MESSAGE_ID in systemd/btfence.catalog (a unit test
+// checks that every ID here has a catalog entry and vice versa).
 #include <array>
+#include <cstdint>
 #include <string_view>
 
 namespace btfence::audit {
@@ -32,60 +35,166 @@ enum class Action {
     VerificationPassed,           ///< CTAP probe succeeded
     VerificationFailed,           ///< CTAP probe failed: suspected spoof
     AuditLogError,                ///< the audit file could not be written (journald only)
+    AuditEventsDropped,  ///< an audit output fell behind or was unreachable and lost events;
+                         ///< counted
 };
+
+/// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and
+/// `event.type` (each type expected for one of the categories). Empty slots are unused.
+struct EcsClassification {
+    std::string_view kind;
+    std::array<std::string_view, 2> categories;
+    std::array<std::string_view, 2> types;
+};
+
+/// OCSF classification. An event with a device is Peripheral Activity (class_uid 1010) with
+/// `peripheral_activity` as its activity_id; an event without one is `class_uid` (1008 Event
+/// Log Activity: btfence's audit trail itself starting, stopping, losing events; 0 Base Event:
+/// policy and bluetoothd state, which no System class describes) with `activity_id`.
+struct OcsfClassification {
+    std::uint8_t peripheral_activity;  ///< 1 Connect, 2 Disconnect, 3 Enable, 99 Other
+    std::uint16_t class_uid;
+    std::uint8_t activity_id;
+};
+
+inline constexpr std::uint16_t kOcsfPeripheralActivity = 1010;
+inline constexpr std::uint16_t kOcsfEventLogActivity = 1008;
+inline constexpr std::uint16_t kOcsfBaseEvent = 0;
 
 struct ActionInfo {
     Action action;
     std::string_view name;        ///< `event.action`
     std::string_view message_id;  ///< journald MESSAGE_ID (128-bit, hex, no dashes)
-    std::string_view category;    ///< ECS `event.category`
+    EcsClassification ecs;
+    OcsfClassification ocsf;
 };
 
 inline constexpr std::array kActions = {
-    ActionInfo{Action::DaemonStarted, "daemon-started", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a01",
-               "process"},
-    ActionInfo{Action::DaemonStopping, "daemon-stopping", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a02",
-               "process"},
-    ActionInfo{Action::PolicyLoaded, "policy-loaded", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a03",
-               "configuration"},
-    ActionInfo{Action::PolicyRejected, "policy-rejected", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a04",
-               "configuration"},
-    ActionInfo{Action::AgentRegistered, "agent-registered", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a05",
-               "configuration"},
-    ActionInfo{Action::AgentReleased, "agent-released", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a06",
-               "configuration"},
-    ActionInfo{Action::BluezFound, "bluez-found", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a07", "host"},
-    ActionInfo{Action::BluezLost, "bluez-lost", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a08", "host"},
-    ActionInfo{Action::PairingAllowed, "pairing-allowed", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a09",
-               "authentication"},
-    ActionInfo{Action::PairingDenied, "pairing-denied", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0a",
-               "authentication"},
-    ActionInfo{Action::ServiceAuthorized, "service-authorized", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0b",
-               "authentication"},
-    ActionInfo{Action::ServiceDenied, "service-denied", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0c",
-               "authentication"},
-    ActionInfo{Action::PasskeyDisplayed, "passkey-displayed", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0d",
-               "authentication"},
-    ActionInfo{Action::PairingCancelled, "pairing-cancelled", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0e",
-               "authentication"},
-    ActionInfo{Action::DeviceRemoved, "device-removed", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0f", "host"},
-    ActionInfo{Action::BondKept, "bond-kept", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a10", "host"},
-    ActionInfo{Action::ExemptionExpired, "exemption-expired", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a11",
-               "configuration"},
-    ActionInfo{Action::ExemptionStarted, "exemption-started", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a12",
-               "configuration"},
-    ActionInfo{Action::ServiceAllowlistApplied, "service-allowlist-applied",
-               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a13", "configuration"},
-    ActionInfo{Action::ServiceAllowlistUnavailable, "service-allowlist-unavailable",
-               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a14", "configuration"},
-    ActionInfo{Action::TamperDetected, "tamper-detected", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a15",
-               "configuration"},
-    ActionInfo{Action::VerificationPassed, "verification-passed",
-               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a16", "authentication"},
-    ActionInfo{Action::VerificationFailed, "verification-failed",
-               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a17", "authentication"},
-    ActionInfo{Action::AuditLogError, "audit-log-error", "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a18",
-               "process"},
+    ActionInfo{Action::DaemonStarted,
+               "daemon-started",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a01",
+               {"event", {"process"}, {"start"}},
+               {99, 1008, 6}},
+    ActionInfo{Action::DaemonStopping,
+               "daemon-stopping",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a02",
+               {"event", {"process"}, {"end"}},
+               {99, 1008, 7}},
+    ActionInfo{Action::PolicyLoaded,
+               "policy-loaded",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a03",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::PolicyRejected,
+               "policy-rejected",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a04",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::AgentRegistered,
+               "agent-registered",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a05",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::AgentReleased,
+               "agent-released",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a06",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::BluezFound,
+               "bluez-found",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a07",
+               {"event", {"process"}, {"start"}},
+               {99, 0, 99}},
+    ActionInfo{Action::BluezLost,
+               "bluez-lost",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a08",
+               {"event", {"process"}, {"end"}},
+               {99, 0, 99}},
+    ActionInfo{Action::PairingAllowed,
+               "pairing-allowed",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a09",
+               {"event", {"authentication", "intrusion_detection"}, {"start", "allowed"}},
+               {1, 0, 99}},
+    ActionInfo{Action::PairingDenied,
+               "pairing-denied",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0a",
+               {"event", {"authentication", "intrusion_detection"}, {"start", "denied"}},
+               {1, 0, 99}},
+    ActionInfo{Action::ServiceAuthorized,
+               "service-authorized",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0b",
+               {"event", {"authentication", "intrusion_detection"}, {"start", "allowed"}},
+               {3, 0, 99}},
+    ActionInfo{Action::ServiceDenied,
+               "service-denied",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0c",
+               {"event", {"authentication", "intrusion_detection"}, {"start", "denied"}},
+               {3, 0, 99}},
+    ActionInfo{Action::PasskeyDisplayed,
+               "passkey-displayed",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0d",
+               {"event", {"authentication"}, {"info"}},
+               {99, 0, 99}},
+    ActionInfo{Action::PairingCancelled,
+               "pairing-cancelled",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0e",
+               {"event", {"authentication"}, {"end"}},
+               {99, 0, 99}},
+    ActionInfo{Action::DeviceRemoved,
+               "device-removed",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a0f",
+               {"event", {"intrusion_detection"}, {"denied"}},
+               {2, 0, 99}},
+    ActionInfo{Action::BondKept,
+               "bond-kept",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a10",
+               {"event", {"intrusion_detection"}, {"allowed"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ExemptionExpired,
+               "exemption-expired",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a11",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ExemptionStarted,
+               "exemption-started",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a12",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ServiceAllowlistApplied,
+               "service-allowlist-applied",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a13",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ServiceAllowlistUnavailable,
+               "service-allowlist-unavailable",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a14",
+               {"event", {"configuration"}, {"info"}},
+               {99, 0, 99}},
+    ActionInfo{Action::TamperDetected,
+               "tamper-detected",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a15",
+               {"alert", {"configuration", "intrusion_detection"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::VerificationPassed,
+               "verification-passed",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a16",
+               {"event", {"authentication"}, {"info"}},
+               {99, 0, 99}},
+    ActionInfo{Action::VerificationFailed,
+               "verification-failed",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a17",
+               {"alert", {"authentication", "intrusion_detection"}, {"info", "denied"}},
+               {99, 0, 99}},
+    ActionInfo{Action::AuditLogError,
+               "audit-log-error",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a18",
+               {"event", {"process"}, {"info"}},
+               {99, 1008, 99}},
+    ActionInfo{Action::AuditEventsDropped,
+               "audit-events-dropped",
+               "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a19",
+               {"event", {"process"}, {"info"}},
+               {99, 1008, 99}},
 };
 
 constexpr const ActionInfo& info(Action action) {

@@ -5,15 +5,22 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <stdexcept>
 #include <utility>
 
-#include "audit/json_line.hpp"
+#include "audit/ecs_line.hpp"
 
 namespace btfence::audit {
 namespace {
 
 constexpr mode_t kFileMode = 0640;       // root writes, the log-reader group (adm) reads
 constexpr mode_t kDirectoryMode = 0750;  // same audience for the directory
+
+/// The line is not in the file (as opposed to in it but not synced).
+class NotWritten : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 }  // namespace
 
@@ -29,26 +36,55 @@ FileSink::FileSink(std::filesystem::path path, ErrorCallback on_error, FileSinkO
     : path_(std::move(path)), on_error_(std::move(on_error)), options_(std::move(options)) {}
 
 FileSink::~FileSink() {
+    idle();
     close_file();
+}
+
+void FileSink::idle() {
+    if (!head_saved_ && options_.chain && options_.save_head) {
+        options_.save_head(options_.chain->head());
+    }
+    head_saved_ = true;
 }
 
 void FileSink::write(const Event& event) {
     if (event.action == Action::AuditLogError) {
         return;
     }
-    close_if_rotated();
-    if (fd_ < 0 && !open_file()) {
-        return;
-    }
-    std::string line;
-    if (needs_newline_) {
-        line.push_back('\n');  // terminate the fragment so this line parses on its own
-    }
-    line += to_json_line(event);
+    // Serialized (and chained) first: the size decides rotation. A line that did not reach the
+    // file must not move the chain on: the next line links to the last one in the file.
+    std::optional<Chain> before = options_.chain;
+    std::string line = options_.chain ? options_.chain->seal(event, options_.serialize)
+                                      : options_.serialize(event, nullptr);
     line.push_back('\n');
-    if (!append(line) || !sync()) {
+    try {
+        write_line(std::move(line));
+    } catch (const NotWritten&) {
+        options_.chain = std::move(before);
+        throw;
+    }
+    head_saved_ = false;
+}
+
+void FileSink::write_line(std::string line) {
+    close_if_rotated();
+    if (fd_ >= 0) {
+        rotate_if_full(line.size());
+    }
+    if (fd_ < 0 && !open_file()) {
+        throw NotWritten("not written: " + last_error_);
+    }
+    if (needs_newline_) {
+        line.insert(line.begin(), '\n');  // terminate the fragment so this line parses alone
+    }
+    if (!append(line)) {
         close_file();  // the next event starts over: reopen, recreate, re-stat
-        return;
+        throw NotWritten("not written: " + last_error_);
+    }
+    size_ += line.size();
+    if (!sync()) {
+        close_file();
+        throw std::runtime_error("written but not synced: " + last_error_);
     }
     if (failing_) {
         failing_ = false;
@@ -56,6 +92,28 @@ void FileSink::write(const Event& event) {
         if (options_.on_recovered) {
             options_.on_recovered(lost);
         }
+    }
+}
+
+void FileSink::rotate_if_full(std::size_t line_bytes) {
+    if (options_.rotate_bytes == 0 || size_ == 0 || size_ + line_bytes <= options_.rotate_bytes) {
+        return;
+    }
+    close_file();
+    const auto generation = [this](unsigned n) {
+        return std::filesystem::path(path_.string() + "." + std::to_string(n));
+    };
+    // Oldest first, so no rename replaces a file that is still to be moved.
+    std::error_code ignored;
+    std::filesystem::remove(generation(options_.rotate_keep), ignored);
+    for (unsigned n = options_.rotate_keep; n > 1; --n) {
+        std::filesystem::rename(generation(n - 1), generation(n), ignored);
+    }
+    if (options_.rotate_keep == 0) {
+        std::filesystem::remove(path_, ignored);
+    } else if (::rename(path_.c_str(), generation(1).c_str()) != 0) {
+        // Keep writing to the full file rather than lose lines; the next line tries again.
+        fail("rotate", path_.string(), errno, false);
     }
 }
 
@@ -100,6 +158,7 @@ bool FileSink::open_file() {
     fd_ = fd;
     device_ = opened.st_dev;
     inode_ = opened.st_ino;
+    size_ = static_cast<std::uint64_t>(opened.st_size);
     if (opened.st_size == 0) {
         needs_newline_ = false;  // a new file has no fragment to terminate
     }
@@ -171,10 +230,12 @@ void FileSink::fail(std::string operation, std::string path, int error_number, b
     if (event_lost) {
         ++events_lost_;
     }
+    const FileSinkError error{std::move(operation), std::move(path),
+                              std::error_code(error_number, std::generic_category()),
+                              std::move(detail), events_lost_};
+    last_error_ = error.describe();
     if (on_error_) {
-        on_error_(FileSinkError{std::move(operation), std::move(path),
-                                std::error_code(error_number, std::generic_category()),
-                                std::move(detail), events_lost_});
+        on_error_(error);
     }
 }
 

@@ -9,6 +9,8 @@
 #include <csignal>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace btfence::audit::testing {
@@ -93,7 +95,8 @@ TEST(ABackgroundSink, WritesEveryQueuedEventBeforeItIsDestroyed) {
 TEST(ABackgroundSink, DropsAndCountsWhatDoesNotFitWhileTheDiskHangs) {
     GatedSink::Shared shared;
     shared.open = false;
-    BackgroundSink sink(std::make_unique<GatedSink>(shared), 2);
+    BackgroundSink sink(std::make_unique<GatedSink>(shared),
+                        2 * BackgroundSink::weight(numbered(1)));
     sink.write(numbered(1));
     wait_entered(shared, 1);  // event 1 is with the disk; the queue is empty again
     for (std::uint64_t i = 2; i <= 6; ++i) {
@@ -114,6 +117,68 @@ TEST(ABackgroundSink, KeepsWritingAfterTheInnerSinkThrows) {
     }
     sink.flush();
     EXPECT_EQ(shared.written, (std::vector<std::uint64_t>{1, 3}));
+    EXPECT_EQ(sink.counters().failed, 1U);
+    EXPECT_EQ(sink.counters().delivered, 2U);
+}
+
+TEST(ABackgroundSink, BoundsItsQueueInBytesNotEvents) {
+    GatedSink::Shared shared;
+    shared.open = false;
+    Event small = numbered(1);
+    BackgroundSink sink(std::make_unique<GatedSink>(shared), 4 * BackgroundSink::weight(small));
+    sink.write(small);
+    wait_entered(shared, 1);
+    Event heavy = numbered(2);
+    heavy.message.assign(4 * BackgroundSink::weight(small), 'x');  // a device name from hell
+    sink.write(heavy);  // weighs more than the room left: dropped
+    sink.write(numbered(3));
+    sink.write(numbered(4));
+    EXPECT_EQ(sink.counters().dropped, 1U);
+    EXPECT_GT(sink.counters().queued_bytes, 0U);
+    set_open(shared, true);
+    sink.flush();
+    EXPECT_EQ(shared.written, (std::vector<std::uint64_t>{1, 3, 4}));
+    EXPECT_EQ(sink.counters().queued_bytes, 0U);
+}
+
+TEST(ABackgroundSink, ReportsWhatItLostOnceTheOutputWorksAgain) {
+    GatedSink::Shared shared;
+    shared.open = false;
+    std::mutex mutex;
+    std::vector<std::pair<std::string, std::uint64_t>> reports;
+    BackgroundSink sink(std::make_unique<GatedSink>(shared),
+                        2 * BackgroundSink::weight(numbered(1)),
+                        [&](std::string_view output, std::uint64_t lost) {
+                            const std::lock_guard lock(mutex);
+                            reports.emplace_back(output, lost);
+                        });
+    sink.write(numbered(1));
+    wait_entered(shared, 1);
+    for (std::uint64_t i = 2; i <= 6; ++i) {
+        sink.write(numbered(i));  // 2 and 3 queued, 4..6 dropped
+    }
+    {
+        const std::lock_guard lock(mutex);
+        EXPECT_TRUE(reports.empty()) << "nothing to report before the output works again";
+    }
+    set_open(shared, true);
+    sink.flush();
+    const std::lock_guard lock(mutex);
+    ASSERT_EQ(reports.size(), 1U);
+    EXPECT_EQ(reports[0].second, 3U);
+}
+
+TEST(ABackgroundSink, ReportsEventsItsOutputRefusedOnceItTakesOneAgain) {
+    GatedSink::Shared shared;
+    shared.throw_on = 2;  // journald not running for event 2
+    std::uint64_t reported = 0;
+    BackgroundSink sink(std::make_unique<GatedSink>(shared), BackgroundSink::kMaxQueuedBytes,
+                        [&](std::string_view, std::uint64_t lost) { reported += lost; });
+    for (std::uint64_t i = 1; i <= 3; ++i) {
+        sink.write(numbered(i));
+    }
+    sink.flush();
+    EXPECT_EQ(reported, 1U);
 }
 
 TEST(ABackgroundSink, WritesWithTheDaemonsSignalsBlocked) {

@@ -54,7 +54,10 @@ struct Reports {
         return [this](const FileSinkError& error) { errors.push_back(error); };
     }
     FileSinkOptions options(SyncPolicy sync = SyncPolicy::EveryEvent) {
-        return {sync, [this](std::uint64_t lost) { recoveries.push_back(lost); }};
+        FileSinkOptions options;
+        options.sync = sync;
+        options.on_recovered = [this](std::uint64_t lost) { recoveries.push_back(lost); };
+        return options;
     }
 };
 
@@ -118,13 +121,13 @@ TEST(TwoFileSinksOnOneFile, InterleaveWholeLinesWithoutOverwriting) {
     }
 }
 
-TEST(AFileSinkThatCannotCreateItsFile, ReportsEveryLostEventAndDoesNotThrow) {
+TEST(AFileSinkThatCannotCreateItsFile, ReportsEveryLostEventAndThrowsSoTheLossIsCounted) {
     // A path below a character device: fails the same way for root as for anyone.
     Reports reports;
     FileSink sink("/dev/null/btfence/audit.jsonl", reports.on_error(), reports.options());
 
-    EXPECT_NO_THROW(sink.write(numbered_event(1)));
-    EXPECT_NO_THROW(sink.write(numbered_event(2)));
+    EXPECT_THROW(sink.write(numbered_event(1)), std::runtime_error);
+    EXPECT_THROW(sink.write(numbered_event(2)), std::runtime_error);
 
     ASSERT_EQ(reports.errors.size(), 2U);
     EXPECT_EQ(reports.errors[0].operation, "open");
@@ -145,8 +148,8 @@ TEST(AFileSinkThatCannotCreateItsFile, RecoversOnTheNextEventOnceTheProblemIsFix
     Reports reports;
     FileSink sink(log, reports.on_error(), reports.options());
 
-    sink.write(numbered_event(1));
-    sink.write(numbered_event(2));
+    EXPECT_ANY_THROW(sink.write(numbered_event(1)));
+    EXPECT_ANY_THROW(sink.write(numbered_event(2)));
     ASSERT_EQ(reports.errors.size(), 2U);
     EXPECT_TRUE(reports.recoveries.empty());
 
@@ -249,7 +252,7 @@ TEST(AFileSinkAfterAShortWrite, ReportsItAndStartsTheNextLineOnANewLine) {
     const auto first_line_bytes = static_cast<rlim_t>(fs::file_size(log));
 
     ScopedFileSizeLimit limit(first_line_bytes + 20);
-    sink.write(numbered_event(2));
+    EXPECT_ANY_THROW(sink.write(numbered_event(2)));
     ASSERT_EQ(reports.errors.size(), 1U);
     EXPECT_EQ(reports.errors[0].operation, "write");
     EXPECT_EQ(reports.errors[0].events_lost, 1U);

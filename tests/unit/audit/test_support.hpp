@@ -125,4 +125,16 @@ inline Event denied_keyboard_event() {
     return event;
 }
 
+/// An event with every field of the table (event.hpp) set: a verified device's repeat summary
+/// that also reports a loss. No real event is all of these; it exercises every serializer path.
+inline Event every_field_event() {
+    Event event = denied_keyboard_event();
+    event.device->aaguid = "90a3ccdf-635c-4729-a248-9b709135078f";
+    event.repetition = Repetition{.count = 41,
+                                  .first_us = 1'795'849'202'000'000,  // 07:00:02Z
+                                  .last_us = 1'795'849'262'000'000};  // 07:01:02Z
+    event.loss = Loss{.output = "journal", .count = 3};
+    return event;
+}
+
 }  // namespace btfence::audit::testing
