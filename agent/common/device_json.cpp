@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -198,16 +199,17 @@ void read_verification(const Json& json, policy::DeviceFacts& facts) {
     }
     const Json& v = json["Verification"];
     if (!v.is_object()) {
-        throw BadField{"Verification must be an object {\"passed\": bool, \"aaguid\": string}"};
+        throw BadField{
+            "Verification must be an object {\"state\": \"pending\"|\"passed\"|\"failed\"|"
+            "\"inconclusive\", \"aaguid\": string, \"detail\": string}"};
     }
     for (const auto& [key, value] : v.items()) {
-        if (key != "passed" && key != "aaguid" && key != "detail") {
+        if (key != "state" && key != "passed" && key != "aaguid" && key != "detail") {
             throw BadField{"Verification has an unknown key \"" + key +
-                           "\" (expected passed, aaguid, detail)"};
+                           "\" (expected state, aaguid, detail; or passed)"};
         }
     }
     policy::Verification verification;
-    verification.passed = bool_field(v, "passed", "Verification.");
     const auto aaguid = string_field(v, "aaguid", "Verification.");
     if (!aaguid.empty()) {
         const auto normalized = policy::normalize_aaguid(aaguid);
@@ -215,6 +217,33 @@ void read_verification(const Json& json, policy::DeviceFacts& facts) {
             throw BadField{"Verification.aaguid is not an AAGUID: \"" + aaguid + "\""};
         }
         verification.aaguid = *normalized;
+    }
+    // "passed": true/false is the older spelling of "state": "passed"/"failed".
+    std::optional<policy::VerificationState> from_passed;
+    if (v.contains("passed")) {
+        from_passed = bool_field(v, "passed", "Verification.") ? policy::VerificationState::Passed
+                                                               : policy::VerificationState::Failed;
+    }
+    if (v.contains("state")) {
+        const auto text = string_field(v, "state", "Verification.");
+        const auto state = policy::verification_state_from_string(text);
+        if (!state) {
+            throw BadField{
+                "Verification.state must be \"pending\", \"passed\", \"failed\" or "
+                "\"inconclusive\", not \"" +
+                text + "\""};
+        }
+        if (from_passed && *from_passed != *state) {
+            throw BadField{"Verification.passed contradicts Verification.state \"" + text +
+                           "\" (give state alone)"};
+        }
+        verification.state = *state;
+    } else if (from_passed) {
+        verification.state = *from_passed;
+    } else {
+        throw BadField{
+            "Verification needs a state (\"pending\", \"passed\", \"failed\" or "
+            "\"inconclusive\")"};
     }
     verification.detail = string_field(v, "detail", "Verification.");
     facts.verification = verification;

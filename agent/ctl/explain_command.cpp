@@ -19,7 +19,7 @@ constexpr int kBadInput = 2;
 
 // ordered_json: keys in the order an admin reads them, verdict first.
 nlohmann::ordered_json to_json(const policy::Decision& decision, policy::TimePoint at,
-                               const policy::Policy& policy) {
+                               const policy::Policy& policy, const policy::DeviceFacts& device) {
     nlohmann::ordered_json out = {
         {"verdict", policy::to_string(decision.verdict)},
         {"rule", decision.rule_id},
@@ -31,6 +31,13 @@ nlohmann::ordered_json to_json(const policy::Decision& decision, policy::TimePoi
         {"managed", decision.managed},
         // What btfenced would do: refuse and remove (true), or let it be (false, also in audit).
         {"enforced", decision.enforce_denial()},
+        // The CTAP verification facts decided on: what the device's Verification said, and
+        // whether the verdict may still change with a probe result (btfenced keeps the bond
+        // until then).
+        {"verification", device.verification
+                             ? nlohmann::ordered_json(policy::to_string(device.verification->state))
+                             : nlohmann::ordered_json(nullptr)},
+        {"pending_verification", decision.pending_verification},
         {"at", policy::format_rfc3339(at)},
         {"next_change", decision.next_change
                             ? nlohmann::ordered_json(policy::format_rfc3339(*decision.next_change))
@@ -79,8 +86,9 @@ int run_explain(const ExplainOptions& options) {
     }
 
     const auto& device = std::get<policy::DeviceFacts>(parsed);
-    const auto decision = policy::decide(*loaded.policy, device, now);
-    std::cout << to_json(decision, now, *loaded.policy).dump(2) << '\n';
+    // The very function btfenced decides with (overrides and pending verification included).
+    const auto decision = policy::decide(*loaded.policy, device, policy::DecisionContext{now, {}});
+    std::cout << to_json(decision, now, *loaded.policy, device).dump(2) << '\n';
     return 0;
 }
 

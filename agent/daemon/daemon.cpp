@@ -116,6 +116,7 @@ void Daemon::bluez_lost() {
     populating_ = false;
     enforcer_.reset();
     guard_.reset();
+    verifier_.reset();
     lookup_.reset();  // pending agent calls are answered (refused: the device is unknown)
     calls_.reset();
     audit::Event event =

@@ -4,30 +4,7 @@ namespace btfence {
 
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
                                policy::TimePoint now) {
-    policy::Decision decision = policy::decide(policy, device.facts, now);
-    if (policy.fido.verify && device.facts.verification && !device.facts.verification->passed &&
-        decision.managed) {
-        // A device that claims FIDO and cannot speak CTAP2 is a suspected spoof.
-        decision.verdict = policy::Verdict::Deny;
-        decision.rule_id = kVerificationFailedRuleId;
-        decision.rule_reason.clear();
-        decision.reason = "failed the CTAP authenticatorGetInfo probe (" +
-                          device.facts.verification->detail + "); denied as a suspected spoof";
-        return decision;
-    }
-    if (!device.problems.empty() && decision.managed) {
-        // Fail closed: facts we could not read may be the ones that would deny the device.
-        std::string problems;
-        for (const auto& problem : device.problems) {
-            problems += (problems.empty() ? "" : "; ") + problem;
-        }
-        decision.verdict = policy::Verdict::Deny;
-        decision.rule_id = kMalformedRuleId;
-        decision.rule_reason.clear();
-        decision.reason =
-            "BlueZ sent properties btfenced cannot read (" + problems + "); denied to fail closed";
-    }
-    return decision;
+    return policy::decide(policy, device.facts, policy::DecisionContext{now, device.problems});
 }
 
 audit::Event device_event(audit::Action action, const bluez::DeviceState& device,

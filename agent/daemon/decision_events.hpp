@@ -18,14 +18,10 @@ audit::Event device_event(audit::Action action, const bluez::DeviceState& device
 /// An event with no device (policy, daemon, adapter events).
 audit::Event policy_event(audit::Action action, const policy::Policy* policy, std::string message);
 
-/// Decides a device, failing closed when it failed CTAP verification or when any of its
-/// properties could not be read.
+/// policy::decide() for a device of the mirror: its facts, its unreadable properties, now.
+/// Only packs the inputs; every rule and override is in the policy library, shared with
+/// `btfencectl explain`.
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
                                policy::TimePoint now);
-
-/// Rule id reported when a device is denied because its properties were unreadable.
-inline constexpr std::string_view kMalformedRuleId = "malformed-properties";
-/// Rule id reported when a device failed CTAP verification while `fido.verify` is on.
-inline constexpr std::string_view kVerificationFailedRuleId = "verification-failed";
 
 }  // namespace btfence

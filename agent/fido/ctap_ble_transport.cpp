@@ -221,7 +221,7 @@ bool CtapBleTransport::send(BleCommand command, std::span<const std::uint8_t> da
             link_.write_control_point(fragment, deadline_);
         }
     } catch (const ProbeError& e) {
-        record(e.what());
+        record(e.what(), e.interrupted());
         return false;
     }
     return true;
@@ -235,7 +235,7 @@ std::optional<std::vector<std::uint8_t>> CtapBleTransport::receive_message(
         try {
             fragment = link_.next_notification(wait);
         } catch (const ProbeError& e) {
-            record(e.what());
+            record(e.what(), e.interrupted());
             return std::nullopt;
         }
         if (!fragment) {
@@ -304,10 +304,11 @@ std::string CtapBleTransport::pending_request_name() const {
     return pending_ctap_command_ ? ctap_command_name(*pending_ctap_command_) : "the request";
 }
 
-void CtapBleTransport::record(std::string failure) {
+void CtapBleTransport::record(std::string failure, bool interrupted) {
     note("failure: " + failure);
     if (!failure_) {
         failure_ = std::move(failure);
+        interrupted_ = interrupted;
     }
 }
 

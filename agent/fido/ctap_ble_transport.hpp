@@ -56,6 +56,9 @@ class CtapBleTransport {
 
     /// The first failure, in words for the verdict.
     const std::optional<std::string>& failure() const { return failure_; }
+    /// Whether that failure was the link going away (ProbeError::Kind::Interrupted) rather
+    /// than something the authenticator did.
+    bool interrupted() const { return interrupted_; }
     unsigned keepalives() const { return keepalives_; }
 
   private:
@@ -72,7 +75,7 @@ class CtapBleTransport {
     int on_rx(std::uint8_t cmd, std::span<std::uint8_t> out, int ms);
     int answer_init(std::span<std::uint8_t> out);
     void cancel();
-    void record(std::string failure);
+    void record(std::string failure, bool interrupted = false);
     void note(const std::string& line) const;
     std::string pending_request_name() const;
 
@@ -84,6 +87,7 @@ class CtapBleTransport {
     std::vector<std::uint8_t> init_nonce_;
     std::optional<std::uint8_t> pending_ctap_command_;
     std::optional<std::string> failure_;
+    bool interrupted_ = false;
     unsigned keepalives_ = 0;
     Deadline::Clock::time_point request_sent_;  ///< when the last frame went out
 };

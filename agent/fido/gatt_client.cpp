@@ -45,13 +45,27 @@ std::string hex(std::uint8_t byte) {
 std::chrono::microseconds call_timeout(Deadline deadline, const char* what) {
     const auto left = deadline.remaining();
     if (left.count() <= 0) {
-        throw ProbeError(std::string("the deadline passed before ") + what);
+        throw ProbeError(std::string("the deadline passed before ") + what,
+                         ProbeError::Kind::Interrupted);
     }
     return std::chrono::duration_cast<std::chrono::microseconds>(left);
 }
 
+// A call that failed because the link or the object went away says nothing about what the
+// device is; any other failure does.
+bool link_lost(const sdbus::Error& e) {
+    const std::string& name = e.getName();
+    return name == "org.bluez.Error.NotConnected" ||
+           name == "org.freedesktop.DBus.Error.UnknownObject" ||
+           name == "org.freedesktop.DBus.Error.NoReply" ||
+           name == "org.freedesktop.DBus.Error.Timeout" ||
+           (name == "org.bluez.Error.Failed" &&
+            e.getMessage().find("Not connected") != std::string::npos);
+}
+
 ProbeError call_failed(const char* what, const sdbus::Error& e) {
-    return ProbeError(std::string(what) + " failed: " + e.getName() + ": " + e.getMessage());
+    return ProbeError(std::string(what) + " failed: " + e.getName() + ": " + e.getMessage(),
+                      link_lost(e) ? ProbeError::Kind::Interrupted : ProbeError::Kind::Failure);
 }
 
 }  // namespace
@@ -217,18 +231,20 @@ void BluezFidoGattClient::wait_for_services(Deadline deadline) {
             .withArguments(std::string(kDevice1))
             .storeResultsTo(properties);
     } catch (const sdbus::Error& e) {
-        throw ProbeError("BlueZ does not know the device " + device_path_ + " (" + e.getName() +
-                         ")");
+        throw ProbeError(
+            "BlueZ does not know the device " + device_path_ + " (" + e.getName() + ")",
+            ProbeError::Kind::Interrupted);
     }
     connected_ = property<bool>(properties, "Connected").value_or(false);
     services_resolved_ = property<bool>(properties, "ServicesResolved").value_or(false);
     if (!connected_) {
-        throw ProbeError("the device is not connected");
+        throw ProbeError("the device is not connected", ProbeError::Kind::Interrupted);
     }
     if (!services_resolved_) {
         note("waiting for ServicesResolved");
         if (!pump_until(deadline, [this] { return services_resolved_ || !connected_; })) {
-            throw ProbeError("the device's GATT services were not resolved before the deadline");
+            throw ProbeError("the device's GATT services were not resolved before the deadline",
+                             ProbeError::Kind::Interrupted);
         }
         check_connected();
     }
@@ -378,7 +394,7 @@ bool BluezFidoGattClient::pump_until(Deadline deadline, const std::function<bool
 
 void BluezFidoGattClient::check_connected() const {
     if (!connected_) {
-        throw ProbeError("the device disconnected");
+        throw ProbeError("the device disconnected", ProbeError::Kind::Interrupted);
     }
 }
 

@@ -88,9 +88,17 @@ ProbeVerdict failed_verdict(std::string detail) {
     return verdict;
 }
 
+ProbeVerdict inconclusive_verdict(std::string detail) {
+    ProbeVerdict verdict;
+    verdict.detail = std::move(detail);
+    verdict.inconclusive = true;
+    return verdict;
+}
+
 std::string to_json_line(const ProbeVerdict& verdict) {
     nlohmann::ordered_json json;
     json["passed"] = verdict.passed;
+    json["inconclusive"] = verdict.inconclusive;
     json["aaguid"] = verdict.aaguid ? nlohmann::ordered_json(*verdict.aaguid) : nullptr;
     json["versions"] = verdict.versions;
     json["rk"] = verdict.rk ? nlohmann::ordered_json(*verdict.rk) : nullptr;

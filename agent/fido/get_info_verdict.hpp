@@ -23,6 +23,9 @@ struct ProbeVerdict {
     std::vector<std::string> versions;
     std::optional<bool> rk;
     std::string detail;  ///< why, for the audit event's reason
+    /// No verdict on the device: the conversation was cut short (it disconnected, ...).
+    /// btfenced retries at the next connection instead of calling it a spoof.
+    bool inconclusive = false;
 
     bool operator==(const ProbeVerdict&) const = default;
 };
@@ -38,8 +41,11 @@ ProbeVerdict evaluate_get_info(const GetInfoReport& report);
 
 /// A verdict reached without a usable getInfo answer (no FIDO service, timeout, ERROR frame...).
 ProbeVerdict failed_verdict(std::string detail);
+/// No verdict: the link went away before the device could show what it is.
+ProbeVerdict inconclusive_verdict(std::string detail);
 
-/// {"passed":...,"aaguid":...,"versions":[...],"rk":...,"detail":"..."} without a newline.
+/// {"passed":...,"inconclusive":...,"aaguid":...,"versions":[...],"rk":...,"detail":"..."}
+/// without a newline.
 std::string to_json_line(const ProbeVerdict& verdict);
 
 }  // namespace btfence::fido

@@ -35,6 +35,13 @@ std::string explain(const CtapBleTransport& transport, const char* step, int cod
     return transport.failure().value_or(libfido2_failure(step, code));
 }
 
+// getInfo got no usable answer: interrupted when the link went away, failed otherwise.
+ProbeVerdict unanswered(const CtapBleTransport& transport, int code) {
+    std::string detail = explain(transport, "authenticatorGetInfo", code);
+    return transport.interrupted() ? inconclusive_verdict(std::move(detail))
+                                   : failed_verdict(std::move(detail));
+}
+
 int clamp_timeout(std::chrono::milliseconds timeout) {
     constexpr auto kMax = std::chrono::milliseconds{24 * 60 * 60 * 1000};
     return static_cast<int>(std::min(timeout, kMax).count());
@@ -48,7 +55,7 @@ ProbeVerdict run_probe(const ProbeRequest& request, const LinkOpener& open_link,
     try {
         link = open_link(request.device_path, deadline);
     } catch (const ProbeError& e) {
-        return failed_verdict(e.what());
+        return e.interrupted() ? inconclusive_verdict(e.what()) : failed_verdict(e.what());
     } catch (const std::exception& e) {
         return failed_verdict(std::string("cannot open the FIDO GATT service: ") + e.what());
     }
@@ -70,10 +77,10 @@ ProbeVerdict run_probe(const ProbeRequest& request, const LinkOpener& open_link,
     // fido_dev_open already asks getInfo once (libfido2 learns the device's flags from it);
     // the second call hands the answer to us.
     if (const int r = fido_dev_open(dev.get(), transport.path().c_str()); r != FIDO_OK) {
-        return failed_verdict(explain(transport, "authenticatorGetInfo", r));
+        return unanswered(transport, r);
     }
     if (const int r = fido_dev_get_cbor_info(dev.get(), info.get()); r != FIDO_OK) {
-        return failed_verdict(explain(transport, "authenticatorGetInfo", r));
+        return unanswered(transport, r);
     }
     return evaluate_get_info(report_from(*info));
 }

@@ -10,7 +10,25 @@ namespace btfence::fido {
 
 class ProbeError : public std::runtime_error {
   public:
-    explicit ProbeError(const std::string& detail) : std::runtime_error(detail) {}
+    /// How the probe ended without a verdict on the authenticator itself.
+    enum class Kind {
+        /// What the device did proves it is not a passkey-capable FIDO authenticator (no FIDO
+        /// service, bad control point length, no FIDO2 revision...).
+        Failure,
+        /// The conversation was cut short before the device could show what it is: it
+        /// disconnected, BlueZ no longer knows it, its services did not resolve in time. Keys
+        /// disconnect soon after pairing to save battery; btfenced retries at the next
+        /// connection (docs/verification.md, "Interrupted probes").
+        Interrupted,
+    };
+
+    explicit ProbeError(const std::string& detail, Kind kind = Kind::Failure)
+        : std::runtime_error(detail), kind_(kind) {}
+
+    [[nodiscard]] bool interrupted() const { return kind_ == Kind::Interrupted; }
+
+  private:
+    Kind kind_;
 };
 
 }  // namespace btfence::fido

@@ -12,8 +12,8 @@ bool contains(const std::vector<T>& list, const T& value) {
     return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-// Every matcher except the time window. All that a rule gives must hold.
-bool matches_ignoring_time(const Rule& rule, const DeviceFacts& device, DeviceClass cls) {
+// The matchers about who the device is: class, address, OUI, name, adapter.
+bool matches_identity(const Rule& rule, const DeviceFacts& device, DeviceClass cls) {
     if (!rule.classes.empty() && !contains(rule.classes, cls)) {
         return false;
     }
@@ -34,7 +34,13 @@ bool matches_ignoring_time(const Rule& rule, const DeviceFacts& device, DeviceCl
         (device.adapter_address.empty() || !contains(rule.adapters, device.adapter_address))) {
         return false;
     }
-    const bool verified = device.verification.has_value() && device.verification->passed;
+    return true;
+}
+
+// The matchers about what the CTAP probe proved: `verified`, `aaguid`. Only a passed probe
+// counts; the AAGUID a failed probe reported is not trusted.
+bool matches_verification(const Rule& rule, const DeviceFacts& device) {
+    const bool verified = device.verification.has_value() && device.verification->passed();
     if (rule.verified && *rule.verified != verified) {
         return false;
     }
@@ -70,9 +76,30 @@ std::optional<TimePoint> boundary_after(const Rule& rule, TimePoint now) {
     return next;
 }
 
-}  // namespace
+// For a device whose probe has not answered yet: the id of what would allow it if the probe
+// passed with an AAGUID not known yet ("default" when the default would), or nullopt when no
+// passed probe could allow it. A rule listing AAGUIDs may or may not match then, so it allows
+// "possibly" and the search goes on only when it denies.
+std::optional<std::string> allowed_if_verified(const Policy& policy, const DeviceFacts& device,
+                                               DeviceClass cls, TimePoint now) {
+    for (const auto& rule : policy.rules) {
+        if (!matches_identity(rule, device, cls) || !within_window(rule, now) ||
+            (rule.verified && !*rule.verified)) {
+            continue;
+        }
+        if (!rule.aaguids.empty()) {
+            if (rule.verdict == Verdict::Allow) {
+                return rule.id;
+            }
+            continue;  // a key with another AAGUID would go on to the next rule
+        }
+        return rule.verdict == Verdict::Allow ? std::optional(rule.id) : std::nullopt;
+    }
+    return policy.default_verdict == Verdict::Allow ? std::optional(std::string(kDefaultRuleId))
+                                                    : std::nullopt;
+}
 
-Decision decide(const Policy& policy, const DeviceFacts& device, TimePoint now) {
+Decision evaluate_rules(const Policy& policy, const DeviceFacts& device, TimePoint now) {
     Decision decision;
     decision.mode = policy.mode;
     decision.classification = classify(device);
@@ -87,7 +114,7 @@ Decision decide(const Policy& policy, const DeviceFacts& device, TimePoint now) 
     }
 
     for (const auto& rule : policy.rules) {
-        if (!matches_ignoring_time(rule, device, cls)) {
+        if (!matches_identity(rule, device, cls) || !matches_verification(rule, device)) {
             continue;
         }
         // A rule that fits the device but is outside its window can start or stop mattering later.
@@ -109,6 +136,95 @@ Decision decide(const Policy& policy, const DeviceFacts& device, TimePoint now) 
     decision.reason = "no rule matched this " + std::string(to_string(cls)) + " device (" +
                       decision.classification.reason + "); default is " +
                       std::string(to_string(policy.default_verdict));
+    return decision;
+}
+
+void deny_overriding(Decision& decision, std::string_view rule_id, std::string reason) {
+    decision.verdict = Verdict::Deny;
+    decision.rule_id = rule_id;
+    decision.rule_reason.clear();
+    decision.reason = std::move(reason);
+    decision.next_change.reset();
+    decision.pending_verification = false;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) {
+        out += (out.empty() ? "" : "; ") + part;
+    }
+    return out;
+}
+
+}  // namespace
+
+bool verification_pending(const Policy& policy, const DeviceFacts& device) {
+    if (!policy.fido.verify ||
+        (device.verification && device.verification->state != VerificationState::Pending)) {
+        return false;
+    }
+    return classify(device).device_class == DeviceClass::FidoBle &&
+           policy.manages_adapter(device.adapter, device.adapter_address);
+}
+
+Decision decide(const Policy& policy, const DeviceFacts& device, TimePoint now) {
+    return decide(policy, device, DecisionContext{now, {}});
+}
+
+Decision decide(const Policy& policy, const DeviceFacts& device, const DecisionContext& context) {
+    Decision decision = evaluate_rules(policy, device, context.now);
+    if (!decision.managed) {
+        return decision;
+    }
+    if (policy.fido.verify && device.verification) {
+        const auto& verification = *device.verification;
+        if (verification.state == VerificationState::Failed) {
+            // A device that claims FIDO and answers like something else is a suspected spoof.
+            deny_overriding(decision, kVerificationFailedRuleId,
+                            "failed the CTAP authenticatorGetInfo probe (" + verification.detail +
+                                "); denied as a suspected spoof");
+            return decision;
+        }
+        if (verification.state == VerificationState::Inconclusive) {
+            // Fail closed: btfenced could not tell, so the device does not keep its bond.
+            deny_overriding(
+                decision, kVerificationInconclusiveRuleId,
+                "could not be verified (" + verification.detail + "); denied to fail closed");
+            return decision;
+        }
+    }
+    if (!context.unreadable_properties.empty()) {
+        // Fail closed: facts we could not read may be the ones that would deny the device.
+        deny_overriding(decision, kMalformedRuleId,
+                        "BlueZ sent properties btfenced cannot read (" +
+                            joined(context.unreadable_properties) + "); denied to fail closed");
+        return decision;
+    }
+    if (!verification_pending(policy, device)) {
+        return decision;
+    }
+    const std::string why_pending =
+        device.verification && !device.verification->detail.empty()
+            ? "CTAP verification is pending (" + device.verification->detail + ")"
+            : "CTAP verification is pending";
+    if (decision.allowed()) {
+        decision.pending_verification = true;  // a failed probe would still deny it
+        decision.reason += "; " + why_pending;
+        return decision;
+    }
+    const auto allowing =
+        allowed_if_verified(policy, device, decision.classification.device_class, context.now);
+    if (!allowing) {
+        return decision;  // no probe result could change the verdict
+    }
+    decision.pending_verification = true;
+    decision.verdict = Verdict::Allow;
+    decision.rule_id = kVerificationPendingRuleId;
+    decision.rule_reason.clear();
+    decision.reason =
+        (*allowing == kDefaultRuleId ? std::string("the default") : "rule '" + *allowing + "'") +
+        " would allow this fido-ble device once it passes CTAP verification; " + why_pending +
+        ", so it keeps its bond until the result (without it: " + decision.reason + ")";
     return decision;
 }
 

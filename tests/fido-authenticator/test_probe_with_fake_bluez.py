@@ -128,7 +128,8 @@ class ProbeTest(unittest.TestCase):
         lines = result.stdout.decode().splitlines()
         self.assertEqual(len(lines), 1, "exactly one JSON line, got %r" % lines)
         verdict = json.loads(lines[0])
-        self.assertEqual(sorted(verdict), ["aaguid", "detail", "passed", "rk", "versions"])
+        self.assertEqual(sorted(verdict),
+                         ["aaguid", "detail", "inconclusive", "passed", "rk", "versions"])
         return verdict
 
     def all_events(self):
@@ -153,7 +154,7 @@ class ACtap2KeyWithResidentKeys(ProbeTest):
         self.start_fake("--mode", "ctap2-rk", "--aaguid", TEST_AAGUID)
         verdict = self.probe()
         self.assertEqual(verdict, {
-            "passed": True, "aaguid": TEST_AAGUID, "versions": ["FIDO_2_0", "FIDO_2_1"],
+            "passed": True, "inconclusive": False, "aaguid": TEST_AAGUID, "versions": ["FIDO_2_0", "FIDO_2_1"],
             "rk": True,
             "detail": "CTAP2 authenticator (FIDO_2_0, FIDO_2_1) with discoverable credentials "
                       "(rk), AAGUID " + TEST_AAGUID})
@@ -209,7 +210,7 @@ class AKeyThatFails(ProbeTest):
         self.start_fake("--mode", "u2f-only", "--u2f-answer", "error")
         verdict = self.probe()
         self.assertEqual(verdict, {
-            "passed": False, "aaguid": None, "versions": [], "rk": None,
+            "passed": False, "inconclusive": False, "aaguid": None, "versions": [], "rk": None,
             "detail": "the authenticator answered authenticatorGetInfo with ERROR 0x01 "
                       "(ERR_INVALID_CMD)"})
 
@@ -245,24 +246,32 @@ class AKeyThatFails(ProbeTest):
         self.start_fake("--mode", "silent")
         verdict = self.probe(timeout_ms=1500)
         self.assertFalse(verdict["passed"])
+        self.assertFalse(verdict["inconclusive"], "silence on a live link is a failure")
         self.assertRegex(verdict["detail"], r"^no answer to authenticatorGetInfo within 1[345]\d\d ms \(deadline reached\)$")
         self.assertEqual(self.control_point_writes(2), ["83000104", "be0000"])
         self.assertLess(self.elapsed, 1.5 + 1.0)
         self.events.wait_for(lambda line: line["event"] == "cancel")
 
-    def test_that_disconnects_mid_conversation_fails_saying_so(self):
+    def test_that_disconnects_mid_conversation_is_inconclusive_saying_so(self):
         self.start_fake("--mode", "ctap2-rk", "--disconnect-on-request")
-        self.assertEqual(self.probe()["detail"], "the device disconnected")
+        verdict = self.probe()
+        self.assertEqual(verdict["detail"], "the device disconnected")
+        self.assertFalse(verdict["passed"])
+        self.assertTrue(verdict["inconclusive"], "a key that hangs up is retried, not a spoof")
 
 
 class ADeviceWithoutAFidoKey(ProbeTest):
     def test_serving_no_fido_service_fails(self):
         self.start_fake("--no-fido-service")
-        self.assertEqual(self.probe()["detail"], "the device serves no FIDO GATT service (0xFFFD)")
+        verdict = self.probe()
+        self.assertEqual(verdict["detail"], "the device serves no FIDO GATT service (0xFFFD)")
+        self.assertFalse(verdict["inconclusive"])
 
-    def test_that_is_not_connected_fails_saying_so(self):
+    def test_that_is_not_connected_is_inconclusive_saying_so(self):
         self.start_fake("--not-connected")
-        self.assertEqual(self.probe()["detail"], "the device is not connected")
+        verdict = self.probe()
+        self.assertEqual(verdict["detail"], "the device is not connected")
+        self.assertTrue(verdict["inconclusive"])
 
     def test_unknown_to_bluez_fails(self):
         self.start_fake()

@@ -37,6 +37,9 @@ enum class Action {
     AuditLogError,                ///< the audit file could not be written (journald only)
     AuditEventsDropped,  ///< an audit output fell behind or was unreachable and lost events;
                          ///< counted
+    /// A CTAP probe was cut short (the key disconnected, the link dropped): retried at the
+    /// key's next connection, or, after the last allowed attempt, the key is denied.
+    VerificationInconclusive,
 };
 
 /// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and
@@ -195,6 +198,11 @@ inline constexpr std::array kActions = {
                "2b1d6a6c0b3a4f1f9a6e4c1d8f7e5a19",
                {"event", {"process"}, {"info"}},
                {99, 1008, 99}},
+    ActionInfo{Action::VerificationInconclusive,
+               "verification-inconclusive",
+               "1273480b8ba04b35a5152a8bbe1259bd",
+               {"event", {"authentication"}, {"info"}},
+               {99, 0, 99}},
 };
 
 constexpr const ActionInfo& info(Action action) {

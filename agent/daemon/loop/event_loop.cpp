@@ -5,6 +5,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -138,6 +139,25 @@ void EventLoop::set_realtime_timer(TimerSlot& slot,
     // Accuracy 1 µs: an expiring exemption must end on time, and the timer fires rarely.
     check(sd_event_add_time(
               event_, &source, CLOCK_REALTIME, usec < 0 ? 0 : static_cast<std::uint64_t>(usec), 1,
+              [](sd_event_source*, std::uint64_t, void* userdata) { return run_handler(userdata); },
+              &slot.handler),
+          "sd_event_add_time");
+    slot.source = Source(source);
+}
+
+void EventLoop::set_monotonic_timer(TimerSlot& slot, std::optional<std::chrono::microseconds> after,
+                                    std::function<void()> handler) {
+    slot.source.reset();
+    slot.handler = std::move(handler);
+    if (!after) {
+        return;
+    }
+    std::uint64_t now = 0;
+    check(sd_event_now(event_, CLOCK_MONOTONIC, &now), "sd_event_now");
+    const auto delay = static_cast<std::uint64_t>(std::max<std::int64_t>(after->count(), 0));
+    sd_event_source* source = nullptr;
+    check(sd_event_add_time(
+              event_, &source, CLOCK_MONOTONIC, now + delay, 1000,
               [](sd_event_source*, std::uint64_t, void* userdata) { return run_handler(userdata); },
               &slot.handler),
           "sd_event_add_time");

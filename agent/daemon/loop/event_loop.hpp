@@ -31,7 +31,7 @@ class Source {
     sd_event_source* source_ = nullptr;
 };
 
-/// A re-armable wall-clock timer: one source and the handler it calls.
+/// A re-armable timer (wall-clock or monotonic): one source and the handler it calls.
 struct TimerSlot {
     Source source;
     std::function<void()> handler;
@@ -58,6 +58,11 @@ class EventLoop {
     void set_realtime_timer(TimerSlot& slot,
                             std::optional<std::chrono::system_clock::time_point> when,
                             std::function<void()> handler);
+    /// Arms (or re-arms) `slot` to fire once `after` has elapsed on the monotonic clock
+    /// (CLOCK_MONOTONIC: deadlines and grace periods, which a wall-clock step must neither
+    /// shorten nor stretch); nullopt disarms it.
+    void set_monotonic_timer(TimerSlot& slot, std::optional<std::chrono::microseconds> after,
+                             std::function<void()> handler);
     /// Calls `handler` when a file named `file_name` in `directory` is written and closed,
     /// created, moved in or deleted (editors and config management replace files).
     void watch_file(const std::string& directory, const std::string& file_name,

@@ -23,7 +23,16 @@ constexpr std::size_t kMaxOutput = std::size_t{16} * 1024U;
 
 policy::Verification failed(std::string detail) {
     policy::Verification result;
-    result.passed = false;
+    result.state = policy::VerificationState::Failed;
+    result.detail = std::move(detail);
+    return result;
+}
+
+// No verdict on the device: btfenced could not run or finish the probe, or the device went
+// away mid-conversation. Retried at the next connection, never taken for a spoof.
+policy::Verification inconclusive(std::string detail) {
+    policy::Verification result;
+    result.state = policy::VerificationState::Inconclusive;
     result.detail = std::move(detail);
     return result;
 }
@@ -41,7 +50,14 @@ policy::Verification parse_probe_output(const std::string& output, int exit_stat
         return failed("probe printed no verdict");
     }
     policy::Verification result;
-    result.passed = json["passed"].get<bool>();
+    const bool interrupted = json.contains("inconclusive") && json["inconclusive"].is_boolean() &&
+                             json["inconclusive"].get<bool>();
+    if (json["passed"].get<bool>()) {
+        result.state = policy::VerificationState::Passed;
+    } else {
+        result.state = interrupted ? policy::VerificationState::Inconclusive
+                                   : policy::VerificationState::Failed;
+    }
     if (json.contains("aaguid") && json["aaguid"].is_string()) {
         result.aaguid =
             policy::normalize_aaguid(json["aaguid"].get<std::string>()).value_or(std::string());
@@ -59,6 +75,7 @@ struct ProbeRunner::Probe {
     loop::TimerSlot deadline;
     ProbeRunner* runner = nullptr;
     std::string device_path;
+    bool killed_at_deadline = false;
 
     ~Probe() {
         if (output_fd >= 0) {
@@ -103,7 +120,7 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
 
     std::array<int, 2> pipe_fds{};
     if (pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-        done_(device_path, failed("cannot create a pipe for the probe"));
+        report_later(device_path, inconclusive("cannot create a pipe for the probe"));
         return;
     }
     posix_spawn_file_actions_t actions;
@@ -128,7 +145,8 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
     close(pipe_fds[1]);
     if (spawn_error != 0) {
         close(pipe_fds[0]);
-        done_(device_path, failed("cannot start " + probe_path_ + ": " +
+        report_later(device_path,
+                     inconclusive("cannot start " + probe_path_ + ": " +
                                   std::error_code(spawn_error, std::generic_category()).message()));
         return;
     }
@@ -146,6 +164,13 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
             auto* self = static_cast<Probe*>(userdata);
             const int status =
                 info->si_code == CLD_EXITED ? info->si_status : 128 + info->si_status;
+            if (self->killed_at_deadline) {
+                // Stuck past its own deadline: proves nothing about the device.
+                self->runner->finish(self->device_path,
+                                     inconclusive("the probe did not finish by its deadline "
+                                                  "and was killed"));
+                return 0;
+            }
             self->runner->finish(self->device_path, parse_probe_output(self->drain(), status));
             return 0;
         },
@@ -153,16 +178,26 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
     if (result < 0) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
-        done_(device_path, failed("cannot watch the probe process"));
+        report_later(device_path, inconclusive("cannot watch the probe process"));
         return;
     }
     // Unreffing the source kills and reaps the child: cancel() and shutdown leave no zombie.
     sd_event_source_set_child_process_own(child, 1);
     probe->child = loop::Source(child);
-    loop_.set_realtime_timer(probe->deadline,
-                             std::chrono::system_clock::now() + timeout + kKillMargin,
-                             [pid] { kill(pid, SIGKILL); });
+    // Monotonic: a wall-clock step must neither kill a probe early nor let it run on.
+    Probe* raw = probe.get();
+    loop_.set_monotonic_timer(raw->deadline, timeout + kKillMargin, [raw] {
+        raw->killed_at_deadline = true;
+        kill(raw->pid, SIGKILL);
+    });
     probes_.emplace(device_path, std::move(probe));
+}
+
+void ProbeRunner::report_later(const std::string& device_path, policy::Verification result) {
+    // Never from inside start(): its caller is in the middle of handling a device change.
+    loop_.defer([this, device_path, result = std::move(result)]() mutable {
+        done_(device_path, std::move(result));
+    });
 }
 
 void ProbeRunner::cancel(const std::string& device_path) {

@@ -15,7 +15,8 @@
 
 namespace btfence::verify {
 
-/// Parses the probe's one JSON line. Anything unexpected is a failed verification.
+/// Parses the probe's one JSON line: passed, failed, or inconclusive (`"inconclusive": true`:
+/// the link went away). Anything unexpected is a failed verification.
 policy::Verification parse_probe_output(const std::string& output, int exit_status);
 
 class ProbeRunner {
@@ -36,6 +37,7 @@ class ProbeRunner {
   private:
     struct Probe;
     void finish(const std::string& device_path, policy::Verification result);
+    void report_later(const std::string& device_path, policy::Verification result);
 
     loop::EventLoop& loop_;
     std::string probe_path_;

@@ -52,7 +52,7 @@ TEST(ADeviceJson, ReadsBluezPropertyNamesAndNormalisesThem) {
     EXPECT_TRUE(facts.trusted);
     EXPECT_FALSE(facts.blocked);
     ASSERT_TRUE(facts.verification.has_value());
-    EXPECT_TRUE(facts.verification->passed);
+    EXPECT_TRUE(facts.verification->passed());
     EXPECT_EQ(facts.verification->aaguid, "90a3ccdf-635c-4729-a248-9b709135078f");
     EXPECT_EQ(facts.verification->detail, "FIDO_2_1, rk");
 }

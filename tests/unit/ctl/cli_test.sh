@@ -70,6 +70,27 @@ out=$("$ctl" explain --no-permission-check --policy "$examples/passkey-only.toml
 check "a phone's hybrid advert is class hybrid" grep -q '"class": "hybrid"' <<< "$out"
 check "with no next change under a policy without time limits" grep -q '"next_change": null' <<< "$out"
 
+# explain decides with the daemon's function: verification facts and the fail-closed overrides
+out=$("$ctl" explain --no-permission-check --policy "$examples/passkey-only.toml" "$examples/devices/fido-key-failed-probe.json")
+check "a key that failed its probe is denied although the rules allow fido-ble" grep -q '"verdict": "deny"' <<< "$out"
+check "as verification-failed, the rule id btfenced uses" grep -q '"rule": "verification-failed"' <<< "$out"
+check "and explain shows the verification state it decided on" grep -q '"verification": "failed"' <<< "$out"
+sed 's/^verify = true .*/verify = false/' "$examples/passkey-only.toml" > "$tmp/no-verify.toml"
+out=$("$ctl" explain --no-permission-check --policy "$tmp/no-verify.toml" "$examples/devices/fido-key-failed-probe.json")
+check "with verify = false a probe result is no override" grep -q '"rule": "fido-keys"' <<< "$out"
+printf '[policy]\nversion = 1\n[[rule]]\nid = "issued-keys"\nverdict = "allow"\nclass = ["fido-ble"]\nverified = true\naaguid = ["ee882879-721c-4913-9775-3dfcce97072a"]\n' > "$tmp/issued.toml"
+out=$("$ctl" explain --no-permission-check --policy "$tmp/issued.toml" "$examples/devices/fido-key-resolved.json")
+check "a key not verified yet under a verified+aaguid rule is pending, not denied" grep -q '"rule": "verification-pending"' <<< "$out"
+check "pending keeps the bond (allow)" grep -q '"verdict": "allow"' <<< "$out"
+check "and says it is pending" grep -q '"pending_verification": true' <<< "$out"
+out=$("$ctl" explain --no-permission-check --policy "$tmp/issued.toml" "$examples/devices/fido-key-verified.json")
+check "a key that passed with a listed AAGUID matches the rule" grep -q '"rule": "issued-keys"' <<< "$out"
+check "and is no longer pending" grep -q '"pending_verification": false' <<< "$out"
+printf '{"Verification": {"state": "maybe"}}' > "$tmp/bad-state.json"
+"$ctl" explain --no-permission-check --policy "$tmp/issued.toml" "$tmp/bad-state.json" 2> "$tmp/err"
+check "an unknown verification state exits 2" [ $? -eq 2 ]
+check "naming the field" grep -q "Verification.state must be" "$tmp/err"
+
 # explain: bad input exits 2
 "$ctl" explain --no-permission-check --policy "$examples/passkey-only.toml" --at tomorrow "$examples/devices/keyboard.json" 2> "$tmp/err"
 check "a malformed --at exits 2" [ $? -eq 2 ]

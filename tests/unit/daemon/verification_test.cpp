@@ -8,6 +8,7 @@
 #include "device_builder.hpp"
 #include "enforce/enforcer.hpp"
 #include "fakes.hpp"
+#include "script_file.hpp"
 #include "verify/probe_runner.hpp"
 #include "verify/verifier.hpp"
 
@@ -19,36 +20,31 @@ TEST(TheProbeOutput, GivesAPassWithItsAaguid) {
         R"({"passed": true, "aaguid": "90A3CCDF-635C-4729-A248-9B709135078F", "versions": ["FIDO_2_0"], "rk": true, "detail": "CTAP2 with rk"})"
         "\n",
         0);
-    EXPECT_TRUE(result.passed);
+    EXPECT_EQ(result.state, policy::VerificationState::Passed);
     EXPECT_EQ(result.aaguid, "90a3ccdf-635c-4729-a248-9b709135078f");
     EXPECT_EQ(result.detail, "CTAP2 with rk");
 }
 
 TEST(TheProbeOutput, IsAFailureWhenItIsNotAVerdict) {
-    EXPECT_FALSE(verify::parse_probe_output("", 0).passed);
-    EXPECT_FALSE(verify::parse_probe_output("garbage\n", 0).passed);
-    EXPECT_FALSE(verify::parse_probe_output(R"({"passed": "yes"})", 0).passed);
+    using policy::VerificationState;
+    EXPECT_EQ(verify::parse_probe_output("", 0).state, VerificationState::Failed);
+    EXPECT_EQ(verify::parse_probe_output("garbage\n", 0).state, VerificationState::Failed);
+    EXPECT_EQ(verify::parse_probe_output(R"({"passed": "yes"})", 0).state,
+              VerificationState::Failed);
     const auto crashed = verify::parse_probe_output(R"({"passed": true})", 139);
-    EXPECT_FALSE(crashed.passed) << "a crashed probe proves nothing";
+    EXPECT_EQ(crashed.state, VerificationState::Failed) << "a crashed probe proves nothing";
     EXPECT_NE(crashed.detail.find("139"), std::string::npos);
 }
 
-class ScriptFile {
-  public:
-    explicit ScriptFile(const std::string& body)
-        : path_(std::filesystem::temp_directory_path() /
-                ("btfence-probe-" + std::to_string(getpid()) + ".sh")) {
-        std::ofstream(path_) << "#!/bin/sh\n" << body << "\n";
-        chmod(path_.c_str(), 0700);
-    }
-    ~ScriptFile() { std::filesystem::remove(path_); }
-    ScriptFile(const ScriptFile&) = delete;
-    ScriptFile& operator=(const ScriptFile&) = delete;
-    [[nodiscard]] std::string path() const { return path_.string(); }
-
-  private:
-    std::filesystem::path path_;
-};
+TEST(TheProbeOutput, TellsAnInterruptedProbeFromAFailedOne) {
+    const auto interrupted = verify::parse_probe_output(
+        R"({"passed": false, "inconclusive": true, "detail": "the device disconnected"})", 0);
+    EXPECT_EQ(interrupted.state, policy::VerificationState::Inconclusive);
+    EXPECT_EQ(interrupted.detail, "the device disconnected");
+    const auto failed = verify::parse_probe_output(
+        R"({"passed": false, "inconclusive": false, "detail": "rk=false"})", 0);
+    EXPECT_EQ(failed.state, policy::VerificationState::Failed);
+}
 
 TEST(TheProbeRunner, RunsTheProbeAsAChildAndPassesItTheDevice) {
     // The fake probe echoes its arguments back in `detail`.
@@ -67,21 +63,26 @@ TEST(TheProbeRunner, RunsTheProbeAsAChildAndPassesItTheDevice) {
     EXPECT_TRUE(runner.running("/org/bluez/hci0/dev_AA"));
     ASSERT_EQ(loop.run(), 0);
     ASSERT_TRUE(seen.has_value());
-    EXPECT_TRUE(seen->passed);
+    EXPECT_TRUE(seen->passed());
     EXPECT_EQ(seen_path, "/org/bluez/hci0/dev_AA");
     EXPECT_EQ(seen->detail, "--device /org/bluez/hci0/dev_AA --timeout-ms 1500");
     EXPECT_FALSE(runner.running("/org/bluez/hci0/dev_AA"));
 }
 
-TEST(TheProbeRunner, ReportsAMissingProbeAsAFailure) {
+TEST(TheProbeRunner, ReportsAMissingProbeAsInconclusiveNotAsASpoof) {
+    // Not the device's doing: a missing probe must never brand a key a suspected spoof.
     loop::EventLoop loop;
     std::optional<policy::Verification> seen;
-    verify::ProbeRunner runner(
-        loop, "/nonexistent/btfence-probe",
-        [&](const std::string&, policy::Verification result) { seen = std::move(result); });
+    verify::ProbeRunner runner(loop, "/nonexistent/btfence-probe",
+                               [&](const std::string&, policy::Verification result) {
+                                   seen = std::move(result);
+                                   loop.exit(0);
+                               });
     runner.start("/org/bluez/hci0/dev_AA", std::chrono::milliseconds(100));
+    EXPECT_FALSE(seen.has_value()) << "reported from the loop, not from inside start()";
+    ASSERT_EQ(loop.run(), 0);
     ASSERT_TRUE(seen.has_value());
-    EXPECT_FALSE(seen->passed);
+    EXPECT_EQ(seen->state, policy::VerificationState::Inconclusive);
 }
 
 class VerificationRig : public bluez::MirrorObserver {
@@ -117,6 +118,7 @@ TEST(AKeyThatFailsVerification, IsRemovedAsASuspectedSpoof) {
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U) << "allowed while the probe runs";
 
     policy::Verification failed;
+    failed.state = policy::VerificationState::Failed;
     failed.detail = "versions [U2F_V2] only";
     rig.mirror.set_verification(key.path(), failed);
 
@@ -130,7 +132,7 @@ TEST(AKeyThatPassesVerification, KeepsItsBond) {
     DeviceBuilder key;
     key.uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
     policy::Verification passed;
-    passed.passed = true;
+    passed.state = policy::VerificationState::Passed;
     passed.aaguid = "90a3ccdf-635c-4729-a248-9b709135078f";
     rig.mirror.set_verification(key.path(), passed);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
@@ -150,7 +152,7 @@ TEST(TheProbe, StartsOnlyOnceABondedConnectedKeyHasItsServicesResolved) {
     EXPECT_TRUE(verify::wants_probe(policy.store().current(), *mirror.device(key.path())));
 
     policy::Verification done;
-    done.passed = true;
+    done.state = policy::VerificationState::Passed;
     mirror.set_verification(key.path(), done);
     EXPECT_FALSE(verify::wants_probe(policy.store().current(), *mirror.device(key.path())))
         << "probed once per device";

@@ -82,16 +82,28 @@ TEST(AProbeVerdictLine, IsOneJsonObjectWithTheFieldsBtfencedReads) {
     const std::string line =
         to_json_line(evaluate_get_info({{"FIDO_2_0", "FIDO_2_1"}, true, kAaguid}));
     EXPECT_EQ(line.find('\n'), std::string::npos);
-    EXPECT_EQ(line, R"({"passed":true,"aaguid":"ee882879-721c-4913-9775-3dfcce97072a",)"
-                    R"("versions":["FIDO_2_0","FIDO_2_1"],"rk":true,)"
-                    R"("detail":"CTAP2 authenticator (FIDO_2_0, FIDO_2_1) with discoverable )"
-                    R"(credentials (rk), AAGUID ee882879-721c-4913-9775-3dfcce97072a"})");
+    EXPECT_EQ(
+        line,
+        R"({"passed":true,"inconclusive":false,"aaguid":"ee882879-721c-4913-9775-3dfcce97072a",)"
+        R"("versions":["FIDO_2_0","FIDO_2_1"],"rk":true,)"
+        R"("detail":"CTAP2 authenticator (FIDO_2_0, FIDO_2_1) with discoverable )"
+        R"(credentials (rk), AAGUID ee882879-721c-4913-9775-3dfcce97072a"})");
 }
 
 TEST(AProbeVerdictLine, CarriesNullsWhenNothingWasReported) {
     EXPECT_EQ(to_json_line(failed_verdict("the device serves no FIDO GATT service (0xFFFD)")),
-              R"j({"passed":false,"aaguid":null,"versions":[],"rk":null,)j"
+              R"j({"passed":false,"inconclusive":false,"aaguid":null,"versions":[],"rk":null,)j"
               R"j("detail":"the device serves no FIDO GATT service (0xFFFD)"})j");
+}
+
+TEST(AProbeVerdictLine, SaysWhenTheProbeWasCutShortRatherThanFailed) {
+    // btfenced retries an interrupted probe at the next connection instead of calling the
+    // device a spoof (agent/daemon/verify/probe_runner.cpp reads this field).
+    const auto json =
+        nlohmann::json::parse(to_json_line(inconclusive_verdict("the device disconnected")));
+    EXPECT_FALSE(json["passed"].get<bool>());
+    EXPECT_TRUE(json["inconclusive"].get<bool>());
+    EXPECT_EQ(json["detail"], "the device disconnected");
 }
 
 TEST(AProbeVerdictLine, SurvivesVersionStringsThatAreNotUtf8) {

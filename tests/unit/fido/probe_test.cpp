@@ -190,10 +190,24 @@ TEST(AProbedAuthenticator, FailsOnAPingItWasNotAskedFor) {
     EXPECT_EQ(probe(key).detail, "unexpected PING frame from the authenticator");
 }
 
-TEST(AProbedAuthenticator, FailsWhenItDisconnectsBeforeAnswering) {
+TEST(AProbedAuthenticator, IsInconclusiveNotFailedWhenItDisconnectsBeforeAnswering) {
+    // Keys drop the link soon after pairing to save battery: that is no evidence of a spoof.
     ScriptedAuthenticator key(20, always({}));
     key.disconnect_when_idle = true;
-    EXPECT_EQ(probe(key).detail, "the device disconnected");
+    const ProbeVerdict verdict = probe(key);
+    EXPECT_EQ(verdict.detail, "the device disconnected");
+    EXPECT_FALSE(verdict.passed);
+    EXPECT_TRUE(verdict.inconclusive);
+}
+
+TEST(AProbedDevice, IsInconclusiveWhenItWentAwayBeforeTheServiceCouldBeOpened) {
+    const ProbeVerdict verdict = run_probe(
+        {"/org/bluez/hci0/dev_00_AA_01_00_00_00", std::chrono::milliseconds{5000}},
+        [](const std::string&, Deadline) -> std::unique_ptr<FidoGattLink> {
+            throw ProbeError("the device is not connected", ProbeError::Kind::Interrupted);
+        });
+    EXPECT_TRUE(verdict.inconclusive);
+    EXPECT_EQ(verdict.detail, "the device is not connected");
 }
 
 TEST(AProbedDevice, FailsWithTheReasonTheGattServiceCouldNotBeOpened) {
@@ -203,6 +217,7 @@ TEST(AProbedDevice, FailsWithTheReasonTheGattServiceCouldNotBeOpened) {
                       throw ProbeError("the device serves no FIDO GATT service (0xFFFD)");
                   });
     EXPECT_FALSE(verdict.passed);
+    EXPECT_FALSE(verdict.inconclusive) << "a device that claims FIDO and serves none failed";
     EXPECT_EQ(verdict.detail, "the device serves no FIDO GATT service (0xFFFD)");
     EXPECT_EQ(verdict.aaguid, std::nullopt);
 }

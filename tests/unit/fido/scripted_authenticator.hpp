@@ -44,7 +44,7 @@ class ScriptedAuthenticator final : public FidoGattLink {
     std::optional<std::vector<std::uint8_t>> next_notification(Deadline) override {
         if (pending_.empty()) {
             if (disconnect_when_idle) {
-                throw ProbeError("the device disconnected");
+                throw ProbeError("the device disconnected", ProbeError::Kind::Interrupted);
             }
             return std::nullopt;
         }

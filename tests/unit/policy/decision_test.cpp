@@ -280,35 +280,175 @@ class = ["fido-ble"]
 verified = false
 )";
 
-DeviceFacts verified_key(bool passed, std::string aaguid) {
+DeviceFacts key_with(VerificationState state, std::string aaguid = {}, std::string detail = {}) {
     auto key = fido_key_resolved();
-    key.verification = Verification{passed, std::move(aaguid), ""};
+    key.verification = Verification{state, std::move(aaguid), std::move(detail)};
     return key;
 }
 
 TEST(AKeyThatPassedTheProbeWithAListedAaguid, MatchesTheAaguidRule) {
-    const auto decision = decide(policy_from(kVerifiedKeys),
-                                 verified_key(true, "cb69481e-8ff7-4039-93ec-0a2729a154a8"), kNow);
+    const auto decision =
+        decide(policy_from(kVerifiedKeys),
+               key_with(VerificationState::Passed, "cb69481e-8ff7-4039-93ec-0a2729a154a8"), kNow);
     EXPECT_EQ(decision.rule_id, "yubikey-5");
+    EXPECT_FALSE(decision.pending_verification);
 }
 
 TEST(AKeyThatPassedTheProbeWithAnotherAaguid, MatchesTheVerifiedRule) {
-    const auto decision = decide(policy_from(kVerifiedKeys),
-                                 verified_key(true, "ee882879-721c-4913-9775-3dfcce97072a"), kNow);
+    const auto decision =
+        decide(policy_from(kVerifiedKeys),
+               key_with(VerificationState::Passed, "ee882879-721c-4913-9775-3dfcce97072a"), kNow);
     EXPECT_EQ(decision.rule_id, "verified-keys");
 }
 
-TEST(AKeyThatFailedTheProbe, MatchesNeitherTheAaguidNorTheVerifiedRule) {
-    // The AAGUID a failed probe reported is not trusted.
-    const auto decision = decide(policy_from(kVerifiedKeys),
-                                 verified_key(false, "cb69481e-8ff7-4039-93ec-0a2729a154a8"), kNow);
-    EXPECT_EQ(decision.rule_id, "unverified-keys");
+TEST(AKeyThatFailedTheProbe, IsDeniedAsASuspectedSpoofWhateverTheRulesSay) {
+    // The AAGUID a failed probe reported is not trusted, and with verify on the failure wins.
+    const auto decision =
+        decide(policy_from(kVerifiedKeys),
+               key_with(VerificationState::Failed, "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+                        "versions U2F_V2"),
+               kNow);
+    EXPECT_EQ(decision.rule_id, kVerificationFailedRuleId);
+    EXPECT_EQ(decision.verdict, Verdict::Deny);
+    EXPECT_TRUE(decision.enforce_denial());
+    EXPECT_THAT(decision.reason, HasSubstr("U2F_V2"));
+    EXPECT_THAT(decision.reason, HasSubstr("suspected spoof"));
+}
+
+TEST(AKeyThatFailedTheProbe, IsDeniedEvenByAPolicyThatAllowsEveryFidoKey) {
+    const auto decision =
+        decide(policy_from(kPasskeyOnly), key_with(VerificationState::Failed), kNow);
+    EXPECT_EQ(decision.rule_id, kVerificationFailedRuleId);
     EXPECT_EQ(decision.verdict, Verdict::Deny);
 }
 
-TEST(AKeyThatWasNeverProbed, CountsAsNotVerified) {
-    const auto decision = decide(policy_from(kVerifiedKeys), fido_key_resolved(), kNow);
+TEST(AKeyWhoseProbeWasInconclusiveTooOften, IsDeniedToFailClosedButNotAsASpoof) {
+    const auto decision =
+        decide(policy_from(kPasskeyOnly),
+               key_with(VerificationState::Inconclusive, "", "the device disconnected"), kNow);
+    EXPECT_EQ(decision.rule_id, kVerificationInconclusiveRuleId);
+    EXPECT_EQ(decision.verdict, Verdict::Deny);
+    EXPECT_THAT(decision.reason, HasSubstr("the device disconnected"));
+    EXPECT_THAT(decision.reason, ::testing::Not(HasSubstr("spoof")));
+}
+
+TEST(AFailedProbe, IsOnlyAMatcherInputWhenVerificationIsOff) {
+    // verify = false: btfenced never probes, so a result can only come from a DEVICE.json; the
+    // rules decide on it as they read it, without the override.
+    const auto policy = policy_from(std::string(kVerifiedKeys) + "[fido]\nverify = false\n");
+    const auto decision = decide(policy, key_with(VerificationState::Failed), kNow);
     EXPECT_EQ(decision.rule_id, "unverified-keys");
+}
+
+constexpr std::string_view kIssuedKeysOnly = R"(
+[policy]
+version = 1
+default = "deny"
+[[rule]]
+id = "issued-keys"
+verdict = "allow"
+class = ["fido-ble"]
+verified = true
+aaguid = ["cb69481e-8ff7-4039-93ec-0a2729a154a8"]
+)";
+
+TEST(AKeyWhoseProbeIsPending, KeepsItsBondUnderAVerifiedAaguidOnlyPolicy) {
+    // passkey-only.toml's commented rule, alone: without pending, every key was removed before
+    // its probe could pass.
+    for (const auto& key : {fido_key_resolved(), key_with(VerificationState::Pending)}) {
+        const auto decision = decide(policy_from(kIssuedKeysOnly), key, kNow);
+        EXPECT_EQ(decision.verdict, Verdict::Allow);
+        EXPECT_EQ(decision.rule_id, kVerificationPendingRuleId);
+        EXPECT_TRUE(decision.pending_verification);
+        EXPECT_FALSE(decision.enforce_denial());
+        EXPECT_THAT(decision.reason, HasSubstr("issued-keys"));
+    }
+}
+
+TEST(AKeyWhoseProbePassed, IsDecidedOnTheResultUnderAVerifiedAaguidOnlyPolicy) {
+    const auto listed =
+        decide(policy_from(kIssuedKeysOnly),
+               key_with(VerificationState::Passed, "cb69481e-8ff7-4039-93ec-0a2729a154a8"), kNow);
+    EXPECT_EQ(listed.rule_id, "issued-keys");
+    EXPECT_EQ(listed.verdict, Verdict::Allow);
+    EXPECT_FALSE(listed.pending_verification);
+    const auto other_model =
+        decide(policy_from(kIssuedKeysOnly),
+               key_with(VerificationState::Passed, "ee882879-721c-4913-9775-3dfcce97072a"), kNow);
+    EXPECT_EQ(other_model.rule_id, kDefaultRuleId);
+    EXPECT_EQ(other_model.verdict, Verdict::Deny);
+}
+
+TEST(AKeyWhoseProbeIsPending, IsDeniedWhenNoProbeResultCouldAllowIt) {
+    const auto policy = policy_from(R"(
+[policy]
+version = 1
+[[rule]]
+id = "no-keys-here"
+verdict = "deny"
+class = ["fido-ble"]
+[[rule]]
+id = "issued-keys"
+verdict = "allow"
+verified = true
+)");
+    const auto decision = decide(policy, fido_key_resolved(), kNow);
+    EXPECT_EQ(decision.rule_id, "no-keys-here");
+    EXPECT_FALSE(decision.pending_verification);
+}
+
+TEST(AKeyWhoseProbeIsPending, IsAllowedByARuleThatNeedsNoVerificationAndMarkedPending) {
+    const auto decision = decide(policy_from(kPasskeyOnly), fido_key_resolved(), kNow);
+    EXPECT_EQ(decision.rule_id, "fido-keys");
+    EXPECT_TRUE(decision.pending_verification) << "a failed probe would still deny it";
+}
+
+TEST(AKeyWhoseProbeIsPending, SkipsAnAaguidDenyRuleItMightNotMatch) {
+    const auto policy = policy_from(R"(
+[policy]
+version = 1
+[[rule]]
+id = "banned-model"
+verdict = "deny"
+aaguid = ["cb69481e-8ff7-4039-93ec-0a2729a154a8"]
+[[rule]]
+id = "verified-keys"
+verdict = "allow"
+class = ["fido-ble"]
+verified = true
+)");
+    EXPECT_EQ(decide(policy, fido_key_resolved(), kNow).rule_id, kVerificationPendingRuleId);
+}
+
+TEST(PendingVerification, AppliesNeitherWhenVerifyIsOffNorToOtherClasses) {
+    const auto off = policy_from(std::string(kIssuedKeysOnly) + "[fido]\nverify = false\n");
+    EXPECT_EQ(decide(off, fido_key_resolved(), kNow).rule_id, kDefaultRuleId);
+    EXPECT_FALSE(verification_pending(off, fido_key_resolved()));
+    const auto on = policy_from(kIssuedKeysOnly);
+    EXPECT_EQ(decide(on, keyboard(), kNow).rule_id, kDefaultRuleId);
+    EXPECT_FALSE(verification_pending(on, keyboard()));
+    EXPECT_TRUE(verification_pending(on, fido_key_resolved()));
+    EXPECT_FALSE(verification_pending(on, key_with(VerificationState::Passed)));
+}
+
+TEST(UnreadableProperties, DenyAManagedDeviceWhateverTheRulesSay) {
+    const auto decision =
+        decide(policy_from(kPasskeyOnly), fido_key_resolved(),
+               DecisionContext{kNow, {"UUIDs: expected as, got s", "Paired: expected b"}});
+    EXPECT_EQ(decision.rule_id, kMalformedRuleId);
+    EXPECT_EQ(decision.verdict, Verdict::Deny);
+    EXPECT_FALSE(decision.pending_verification);
+    EXPECT_THAT(decision.reason, HasSubstr("UUIDs: expected as, got s; Paired: expected b"));
+}
+
+TEST(UnreadableProperties, LeaveADeviceOnAnUnmanagedAdapterAlone) {
+    const auto policy =
+        policy_from(std::string(kPasskeyOnly)
+                        .replace(kPasskeyOnly.find("default"), 0, "adapters = [\"hci1\"]\n"));
+    const auto decision =
+        decide(policy, key_with(VerificationState::Failed), DecisionContext{kNow, {"UUIDs"}});
+    EXPECT_EQ(decision.rule_id, kUnmanagedRuleId);
+    EXPECT_EQ(decision.verdict, Verdict::Allow);
 }
 
 TEST(AnOuiMatcher, MatchesPublicAddressesByTheirFirstThreeBytes) {
