@@ -16,6 +16,7 @@
 #include "audit/journal_sink.hpp"
 #include "daemon.hpp"
 #include "options.hpp"
+#include "verify/probe_location.hpp"
 
 namespace {
 
@@ -48,7 +49,23 @@ int main(int argc, char** argv) {
     }
     set_up_logging(options.log_level);
 
-    btfence::PolicyStore policies(options.policy_path, options.check_permissions);
+    // fido.verify needs a probe that can run: without one every FIDO key would "fail" its
+    // verification. Refused like an invalid file: exit 1 at start, policy-rejected at reload.
+    btfence::PolicyStore policies(
+        options.policy_path, options.check_permissions,
+        [probe = options.probe_path](
+            const btfence::policy::Policy& policy) -> std::optional<std::string> {
+            if (!policy.fido.verify) {
+                return std::nullopt;
+            }
+            if (auto problem = btfence::verify::probe_unusable(probe)) {
+                return "fido.verify = true needs the CTAP probe btfence-probe, which cannot be "
+                       "run: " +
+                       *problem +
+                       " (install it, give btfenced --probe PATH, or set verify = false)";
+            }
+            return std::nullopt;
+        });
     if (auto errors = policies.load()) {
         for (const auto& error : *errors) {
             (void)std::fprintf(stderr, "%s\n", error.to_string().c_str());

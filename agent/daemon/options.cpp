@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "verify/probe_location.hpp"
+
 namespace btfence {
 
 std::optional<int> parse_options(int argc, char** argv, Options& options) {
@@ -16,8 +18,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
         ->capture_default_str();
     app.add_flag("!--no-permission-check", options.check_permissions,
                  "Accept a policy file that non-root users could write (tests only)");
-    app.add_option("--probe", options.probe_path, "CTAP verification helper (btfence-probe)")
-        ->capture_default_str();
+    app.add_option("--probe", options.probe_path,
+                   "CTAP verification helper (default: " BTFENCE_PROBE_PATH
+                   ", or the build tree's btfence-probe when this is the build tree's btfenced)");
     app.add_option("--log-level", options.log_level,
                    "Diagnostics level: trace, debug, info, warn, error")
         ->capture_default_str()
@@ -26,6 +29,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    }
+    if (options.probe_path.empty()) {
+        options.probe_path = verify::default_probe_path();
     }
     return std::nullopt;
 }

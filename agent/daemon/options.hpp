@@ -12,7 +12,9 @@ struct Options {
     std::string state_dir = "/var/lib/btfence";
     bool check_permissions = true;
     std::string log_level = "info";
-    std::string probe_path = BTFENCE_PROBE_PATH;  ///< the CTAP verification helper
+    /// The CTAP verification helper; empty until parse_options() chose one (--probe, or
+    /// verify::default_probe_path()).
+    std::string probe_path;
 };
 
 /// Parses argv; on --help or a usage error returns the exit code to leave with.

@@ -9,6 +9,11 @@ std::optional<std::vector<policy::PolicyError>> PolicyStore::load() {
     if (!result.ok()) {
         return std::move(result.errors);
     }
+    if (requirement_) {
+        if (auto problem = requirement_(*result.policy)) {
+            return std::vector<policy::PolicyError>{policy::PolicyError{path_, 0, 0, *problem}};
+        }
+    }
     policy_ = std::move(result.policy);
     return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Holds the policy in force and replaces it only with a valid one: an invalid file at reload
 // leaves the running policy untouched (PRODUCT.md §2, "never loses its last good policy").
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,11 +12,18 @@ namespace btfence {
 
 class PolicyStore {
   public:
-    PolicyStore(std::string path, bool check_permissions)
-        : path_(std::move(path)), check_permissions_(check_permissions) {}
+    /// What this btfenced needs of a valid policy beyond the file itself (e.g. a runnable
+    /// probe when `fido.verify` is on): nullopt, or why it cannot enforce that policy.
+    using Requirement = std::function<std::optional<std::string>(const policy::Policy&)>;
 
-    /// Reads and validates the file. On success the new policy is in force and nullopt is
-    /// returned; on failure the errors are returned and the old policy (if any) stays.
+    PolicyStore(std::string path, bool check_permissions, Requirement requirement = {})
+        : path_(std::move(path)),
+          check_permissions_(check_permissions),
+          requirement_(std::move(requirement)) {}
+
+    /// Reads and validates the file, then checks the requirement. On success the new policy
+    /// is in force and nullopt is returned; on failure the errors are returned and the old
+    /// policy (if any) stays.
     std::optional<std::vector<policy::PolicyError>> load();
 
     [[nodiscard]] bool has_policy() const { return policy_.has_value(); }
@@ -25,6 +33,7 @@ class PolicyStore {
   private:
     std::string path_;
     bool check_permissions_;
+    Requirement requirement_;
     std::optional<policy::Policy> policy_;
 };
 

@@ -112,14 +112,14 @@ def rfc3339(epoch_seconds):
 
 
 def make_policy(mode="enforce", default="deny", existing_bonds="enforce", adapters=(),
-                service_allowlist="auto", extra_services=(), rules=(FIDO_RULE,)):
-    """A policy file as PRODUCT.md §3 writes it. [fido] verify is off: the fake serves no GATT,
-    so a CTAP probe could only fail."""
+                service_allowlist="auto", extra_services=(), rules=(FIDO_RULE,), verify=False):
+    """A policy file as PRODUCT.md §3 writes it. [fido] verify is off unless asked for: the fake
+    serves no GATT, so a CTAP probe could only fail."""
     lines = ["[policy]", "version = 1", "mode = %s" % toml_value(mode),
              "default = %s" % toml_value(default),
              "existing_bonds = %s" % toml_value(existing_bonds),
              "adapters = %s" % toml_value(list(adapters)), "",
-             "[fido]", "verify = false", "",
+             "[fido]", "verify = %s" % toml_value(verify), "",
              "[bluez]", "service_allowlist = %s" % toml_value(service_allowlist),
              "extra_services = %s" % toml_value(list(extra_services))]
     for rule in rules:
@@ -361,7 +361,8 @@ def typed_props(props):
 class Btfenced:
     """The real daemon under test."""
 
-    def __init__(self, workdir, bus_address, policy_path, audit_path, extra_env=None):
+    def __init__(self, workdir, bus_address, policy_path, audit_path, extra_env=None,
+                 extra_args=()):
         self.binary = os.environ.get("BTFENCED")
         if not self.binary or not os.access(self.binary, os.X_OK):
             raise unittest.SkipTest("BTFENCED is not set to an executable btfenced")
@@ -381,6 +382,7 @@ class Btfenced:
         os.makedirs(self.state_dir, exist_ok=True)
         self.args = [self.binary, "--policy", policy_path, "--audit-log", audit_path,
                      "--state-dir", self.state_dir, "--no-permission-check", "--log-level", "info"]
+        self.args += list(extra_args)
         self.process = subprocess.Popen(self.args, stdout=self.stderr, stderr=self.stderr,
                                         env=env)
         self.returncode = None
@@ -487,6 +489,7 @@ class IntegrationTest(unittest.TestCase):
     START_TIMEOUT = 15.0
     START_DAEMON = True  # False: the fake alone (its own self-test)
     DAEMON_ENV = {}      # more environment for btfenced (e.g. WATCHDOG_USEC)
+    DAEMON_ARGS = ()     # more command-line arguments for btfenced (e.g. --probe PATH)
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="btfence-integ-")
@@ -531,7 +534,7 @@ class IntegrationTest(unittest.TestCase):
 
     def start_daemon(self, expect_ready=True):
         self.daemon = Btfenced(self.workdir, self.bus.address, self.policy_path,
-                               self.audit_path, self.DAEMON_ENV)
+                               self.audit_path, self.DAEMON_ENV, self.DAEMON_ARGS)
         if not expect_ready:
             return
         self.wait_for_notify("READY=1", timeout=self.START_TIMEOUT)
