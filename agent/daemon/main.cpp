@@ -149,9 +149,29 @@ int main(int argc, char** argv) {
         loop.on_signal(SIGTERM, [&] { daemon.stop(); });
         loop.on_signal(SIGINT, [&] { daemon.stop(); });
         const std::filesystem::path policy_path(options.policy_path);
+        // Only a whole file is applied: one renamed into place (docs/admin-guide.md, "Changing
+        // the policy"). Written in place, it may be the first of several pieces.
         loop.watch_file(
             policy_path.parent_path().empty() ? "." : policy_path.parent_path().string(),
-            policy_path.filename().string(), [&] { daemon.reload(); });
+            policy_path.filename().string(), [&](btfence::loop::FileChange change) {
+                switch (change) {
+                    case btfence::loop::FileChange::Replaced:
+                        daemon.reload();
+                        break;
+                    case btfence::loop::FileChange::WrittenInPlace:
+                        spdlog::warn(
+                            "{} was written in place: NOT applied, it may be incomplete. Rename "
+                            "a complete file into place, or reload (systemctl reload btfence, "
+                            "SIGHUP) once it is complete",
+                            options.policy_path);
+                        break;
+                    case btfence::loop::FileChange::Removed:
+                        spdlog::warn(
+                            "{} was removed or renamed away; the running policy stays in force",
+                            options.policy_path);
+                        break;
+                }
+            });
 
         daemon.start();
         const int result = loop.run();

@@ -54,9 +54,15 @@ class AGoodPolicyReload(IntegrationTest):
         self.assertEqual(event["rule"]["id"], "keyboards")
         self.assertEqual(event["btfence"]["policy"]["sha256"], sha)
 
-    def test_by_rewriting_the_file_in_place_takes_the_new_policy(self):
+    def test_rewritten_in_place_takes_the_new_policy_at_the_next_sighup(self):
+        # Written in place, a file may be the first of several pieces: only a rename or a
+        # reload applies it (test_whole_policy.py has the pieces).
         mark = self.audit.mark()
         sha = self.write_policy(make_policy(rules=[FIDO_RULE, KEYBOARD_RULE]), atomic=False)
+        self.wait(lambda: "was written in place: NOT applied" in self.daemon.stderr_text(), 10,
+                  "btfenced's notice of the in-place write")
+        self.assertEqual(self.audit.matching("policy-loaded", since=mark), [])
+        self.daemon.signal(signal.SIGHUP)
         self.wait_for_audit("policy-loaded", since=mark, btfence__policy__sha256=sha)
         self.assertEqual(self.fake.simulate_pairing(self.keyboard, "justworks"), ACCEPTED)
 

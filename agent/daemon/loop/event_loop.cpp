@@ -165,21 +165,28 @@ void EventLoop::set_monotonic_timer(TimerSlot& slot, std::optional<std::chrono::
 }
 
 void EventLoop::watch_file(const std::string& directory, const std::string& file_name,
-                           std::function<void()> handler) {
+                           std::function<void(FileChange)> handler) {
     struct Watch {
         std::string file_name;
-        std::function<void()> handler;
+        std::function<void(FileChange)> handler;
     };
     auto watch = std::make_shared<Watch>(Watch{file_name, std::move(handler)});
     userdata_.push_back(watch);
     sd_event_source* source = nullptr;
     check(sd_event_add_inotify(
               event_, &source, directory.c_str(),
-              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE,
+              IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE,
               [](sd_event_source*, const struct inotify_event* event, void* userdata) {
                   auto* w = static_cast<Watch*>(userdata);
-                  if (event->len > 0 && w->file_name == event->name) {
-                      w->handler();
+                  if (event->len == 0 || w->file_name != event->name) {
+                      return 0;
+                  }
+                  if ((event->mask & IN_MOVED_TO) != 0) {
+                      w->handler(FileChange::Replaced);
+                  } else if ((event->mask & IN_CLOSE_WRITE) != 0) {
+                      w->handler(FileChange::WrittenInPlace);
+                  } else {
+                      w->handler(FileChange::Removed);
                   }
                   return 0;
               },

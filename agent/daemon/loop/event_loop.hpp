@@ -31,6 +31,13 @@ class Source {
     sd_event_source* source_ = nullptr;
 };
 
+/// What happened to a watched file (EventLoop::watch_file).
+enum class FileChange {
+    Replaced,        ///< a file was renamed onto the name (IN_MOVED_TO): complete when it lands
+    WrittenInPlace,  ///< the file was written and closed (IN_CLOSE_WRITE): maybe one of pieces
+    Removed,         ///< the name was deleted or renamed away (IN_DELETE, IN_MOVED_FROM)
+};
+
 /// A re-armable timer (wall-clock or monotonic): one source and the handler it calls.
 struct TimerSlot {
     Source source;
@@ -63,10 +70,11 @@ class EventLoop {
     /// shorten nor stretch); nullopt disarms it.
     void set_monotonic_timer(TimerSlot& slot, std::optional<std::chrono::microseconds> after,
                              std::function<void()> handler);
-    /// Calls `handler` when a file named `file_name` in `directory` is written and closed,
-    /// created, moved in or deleted (editors and config management replace files).
+    /// Calls `handler` when the file named `file_name` in `directory` is replaced (renamed
+    /// onto), written in place and closed, or removed. Creation alone is not reported: an
+    /// empty new file is no change worth acting on, and its writer's close follows.
     void watch_file(const std::string& directory, const std::string& file_name,
-                    std::function<void()> handler);
+                    std::function<void(FileChange)> handler);
     /// Sends WATCHDOG=1 at half of WATCHDOG_USEC, when systemd asked for it.
     void enable_watchdog();
 
