@@ -19,18 +19,23 @@ std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
 
 Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
                PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
-               std::string probe_path)
+               std::string probe_path, const BluezTuning& tuning)
     : loop_(loop),
       connection_(connection),
       auditor_(auditor),
       policies_(policies),
       notifier_(notifier),
       clock_(clock),
-      calls_(connection),
-      lookup_(mirror_, calls_),
+      retry_timer_(loop),
+      retries_(retry_timer_, tuning.backoff),
+      calls_(
+          connection, [&loop](std::function<void()> task) { loop.defer(std::move(task)); },
+          tuning.call_timeout),
+      lookup_(mirror_, calls_, retries_),
       gate_(mirror_, policies, clock),
-      enforcer_(mirror_, calls_, policies, clock, [this](audit::Event e) { emit(std::move(e)); }),
-      guard_(calls_, policies, [this](audit::Event e) { emit(std::move(e)); }),
+      enforcer_(mirror_, calls_, retries_, policies, clock,
+                [this](audit::Event e) { emit(std::move(e)); }),
+      guard_(calls_, retries_, policies, [this](audit::Event e) { emit(std::move(e)); }),
       verifier_(loop, mirror_, policies, clock, std::move(probe_path),
                 [this](audit::Event e) { emit(std::move(e)); }) {
     mirror_.set_observer(this);
@@ -80,7 +85,7 @@ void Daemon::start() {
     last_window_check_ = clock_.now();
     arm_rule_window_timer();
 
-    watch_ = std::make_unique<bluez::BluezWatch>(connection_, calls_, mirror_, *this);
+    watch_ = std::make_unique<bluez::BluezWatch>(connection_, calls_, retries_, mirror_, *this);
     watch_->start();
 }
 
@@ -91,7 +96,6 @@ void Daemon::bluez_loading() {
 }
 
 void Daemon::bluez_ready(const std::string& owner) {
-    ++bluez_generation_;
     populating_ = false;
     audit::Event found =
         policy_event(audit::Action::BluezFound, &policies_.current(),
@@ -104,21 +108,52 @@ void Daemon::bluez_ready(const std::string& owner) {
     // down are the likeliest bypass.
     enforcer_.sweep(first_sweep_done_ ? enforce::SweepKind::Reload : enforce::SweepKind::Startup);
     first_sweep_done_ = true;
-    register_agent();
+    if (agent_requested_) {
+        guard_.apply_all(mirror_);  // registered while the objects could not be read
+    } else {
+        register_agent();
+    }
     // GetManagedObjects of a busy adapter is megabytes of short-lived messages, freed once
     // the reply callback returns; give the pages back then instead of keeping the peak for
     // the life of the process (the benchmark's start-up RSS was 27 MiB, steady state 7).
     loop_.defer([] { malloc_trim(0); });
 }
 
+void Daemon::bluez_load_failed(const std::string& owner, const bluez::BluezError& error,
+                               retry::Clock::duration retry_in, unsigned failures) {
+    const auto retry_ms = std::chrono::duration_cast<std::chrono::milliseconds>(retry_in).count();
+    if (failures > 1) {
+        spdlog::warn("GetManagedObjects failed again ({} failures): {}; retrying in {} ms",
+                     failures, error.describe(), retry_ms);
+        return;
+    }
+    audit::Event event =
+        policy_event(audit::Action::BluezFound, &policies_.current(),
+                     "bluetoothd is on the bus as " + owner +
+                         " but its devices could not be read; pairing requests are refused and "
+                         "nothing is swept until they are");
+    event.outcome = audit::Outcome::Failure;
+    event.reason = "GetManagedObjects failed: " + error.describe() + "; retrying in " +
+                   std::to_string(retry_ms) + " ms and until it succeeds";
+    emit(std::move(event));
+    // Hold the default-agent slot meanwhile: the gate refuses every request until the objects
+    // are in (PairingGate::not_loaded), rather than leaving pairings to another agent.
+    if (!agent_requested_) {
+        register_agent();
+    }
+}
+
 void Daemon::bluez_lost() {
     ++bluez_generation_;
     populating_ = false;
+    agent_requested_ = false;
+    agent_backoff_.reset();
+    agent_retry_.reset();
     enforcer_.reset();
     guard_.reset();
     verifier_.reset();
-    lookup_.reset();  // pending agent calls are answered (refused: the device is unknown)
-    calls_.reset();
+    lookup_.reset();      // pending agent calls are answered (refused: the device is unknown)
+    calls_.cancel_all();  // every call still pending ends now, as Cancelled
     audit::Event event =
         policy_event(audit::Action::BluezLost, &policies_.current(),
                      "bluetoothd left the bus; new pairings fail closed until it returns "
@@ -134,38 +169,61 @@ void Daemon::bluez_absent() {
 }
 
 void Daemon::register_agent() {
-    const std::string path(pairing::kAgentPath);
+    agent_requested_ = true;
+    agent_retry_.reset();
+    const bluez::ObjectPath path{std::string(pairing::kAgentPath)};
     const auto generation = bluez_generation_;
-    calls_.register_agent(
-        path, std::string(pairing::kAgentCapability),
-        [this, path, generation](const std::optional<std::string>& error) {
-            if (generation != bluez_generation_) {
-                return;
-            }
-            // AlreadyExists: registered before (adapter hot-plug); still ask to be default.
-            if (error && error->find("AlreadyExists") == std::string::npos) {
-                agent_registered_and_default(error);
-                return;
-            }
-            calls_.request_default_agent(
-                path, [this, generation](const std::optional<std::string>& default_error) {
-                    if (generation == bluez_generation_) {
-                        agent_registered_and_default(default_error);
-                    }
-                });
-        });
+    calls_.register_agent(path, std::string(pairing::kAgentCapability),
+                          [this, path, generation](const bluez::CallResult& error) {
+                              if (generation != bluez_generation_) {
+                                  return;
+                              }
+                              // AlreadyExists: registered before (adapter hot-plug); still ask to
+                              // be default.
+                              if (error && error->kind() != bluez::ErrorKind::AlreadyExists) {
+                                  agent_registered_and_default(error);
+                                  return;
+                              }
+                              calls_.request_default_agent(
+                                  path, [this, generation](const bluez::CallResult& default_error) {
+                                      if (generation == bluez_generation_) {
+                                          agent_registered_and_default(default_error);
+                                      }
+                                  });
+                          });
 }
 
-void Daemon::agent_registered_and_default(const std::optional<std::string>& error) {
+void Daemon::agent_registered_and_default(const bluez::CallResult& error) {
+    if (error && !error->bluez_gone()) {
+        // Retried until bluetoothd accepts it: without the default agent, remote pairings
+        // would be answered by another agent, or by none.
+        if (!agent_backoff_) {
+            agent_backoff_ = retries_.backoff();
+        }
+        const bool first = agent_backoff_->failures() == 0;
+        const auto delay = agent_backoff_->next();
+        const auto generation = bluez_generation_;
+        agent_retry_ = retries_.schedule(delay, [this, generation] {
+            if (generation == bluez_generation_) {
+                register_agent();
+            }
+        });
+        spdlog::error("agent registration failed: {}; retrying in {} ms", error->describe(),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+        if (!first) {
+            return;
+        }
+    } else if (!error) {
+        agent_backoff_.reset();
+    }
     audit::Event event =
         policy_event(audit::Action::AgentRegistered, &policies_.current(),
-                     error ? "FAILED to register the pairing agent: " + *error
+                     error ? "FAILED to register the pairing agent (retrying): " + error->describe()
                            : "Registered the pairing agent as bluetoothd's default agent (" +
                                  std::string(pairing::kAgentCapability) + ")");
     event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
     if (error) {
-        event.reason = *error;
-        spdlog::error("agent registration failed: {}", *error);
+        event.reason = error->describe();
     }
     emit(std::move(event));
     guard_.apply_all(mirror_);
@@ -319,10 +377,10 @@ void Daemon::stop() {
         loop_.exit(0);
         return;
     }
-    calls_.unregister_agent(std::string(pairing::kAgentPath),
-                            [this](const std::optional<std::string>& error) {
+    calls_.unregister_agent(bluez::ObjectPath(std::string(pairing::kAgentPath)),
+                            [this](const bluez::CallResult& error) {
                                 if (error) {
-                                    spdlog::warn("UnregisterAgent failed: {}", *error);
+                                    spdlog::warn("UnregisterAgent failed: {}", error->describe());
                                 }
                                 loop_.exit(0);
                             });

@@ -19,19 +19,28 @@
 #include "enforce/enforcer.hpp"
 #include "loop/bus_source.hpp"
 #include "loop/event_loop.hpp"
+#include "loop/monotonic_timer.hpp"
 #include "pairing/agent1_object.hpp"
 #include "pairing/pairing_gate.hpp"
 #include "policy_store.hpp"
+#include "retry/retry_queue.hpp"
 #include "service_notifier.hpp"
 #include "verify/verifier.hpp"
 
 namespace btfence {
 
+/// How btfenced talks to bluetoothd: the call timeout and the retry backoff. Defaults are the
+/// product's; tests shorten them (hidden options, docs/testing.md).
+struct BluezTuning {
+    std::chrono::milliseconds call_timeout = bluez::SdbusBluezCalls::kDefaultTimeout;
+    retry::BackoffSettings backoff;
+};
+
 class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListener {
   public:
     Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
            PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
-           std::string probe_path);
+           std::string probe_path, const BluezTuning& tuning = {});
     ~Daemon() override;
 
     /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
@@ -51,6 +60,8 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     // bluez::BluezWatchListener
     void bluez_loading() override;
     void bluez_ready(const std::string& owner) override;
+    void bluez_load_failed(const std::string& owner, const bluez::BluezError& error,
+                           retry::Clock::duration retry_in, unsigned failures) override;
     void bluez_lost() override;
     void bluez_absent() override;
     void malformed_signal(const std::string& what) override;
@@ -59,7 +70,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     void emit(audit::Event event);
     void emit_after_reply(audit::Event event);
     void register_agent();
-    void agent_registered_and_default(const std::optional<std::string>& error);
+    void agent_registered_and_default(const bluez::CallResult& error);
     void arm_rule_window_timer();
     void rule_window_passed();
     void announce_ready();
@@ -71,6 +82,8 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     ServiceNotifier& notifier_;
     const DecisionClock& clock_;
 
+    loop::MonotonicTimer retry_timer_;
+    retry::RetryQueue retries_;  ///< before every component that holds a retry
     bluez::BluezMirror mirror_;
     bluez::SdbusBluezCalls calls_;
     bluez::DeviceLookup lookup_;
@@ -82,6 +95,9 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     std::unique_ptr<bluez::BluezWatch> watch_;
     std::unique_ptr<loop::BusSource> bus_source_;
     loop::TimerSlot rule_window_timer_;
+    std::optional<retry::Backoff> agent_backoff_;  ///< set while registration keeps failing
+    retry::RetryQueue::Handle agent_retry_;
+    bool agent_requested_ = false;  ///< RegisterAgent sent to the current bluetoothd
     loop::TimerSlot stop_timer_;
     policy::TimePoint last_window_check_{};
     bool ready_announced_ = false;

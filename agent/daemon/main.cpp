@@ -142,8 +142,12 @@ int main(int argc, char** argv) {
         loop.enable_watchdog();
         btfence::SystemDecisionClock decision_clock;
         btfence::SdNotifier notifier;
+        btfence::BluezTuning tuning;
+        tuning.call_timeout = options.bluez_call_timeout;
+        tuning.backoff.first = options.retry_first;
+        tuning.backoff.max = options.retry_max;
         btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock,
-                               options.probe_path);
+                               options.probe_path, tuning);
 
         loop.on_signal(SIGHUP, [&] { daemon.reload(); });
         loop.on_signal(SIGTERM, [&] { daemon.stop(); });

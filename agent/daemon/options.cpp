@@ -1,6 +1,8 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdint>
 
 #include "verify/probe_location.hpp"
 
@@ -25,6 +27,20 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
                    "Diagnostics level: trace, debug, info, warn, error")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    // Hidden (empty group): for the integration and soak tests, documented in
+    // docs/testing.md, "Fault injection".
+    std::int64_t call_timeout_ms = options.bluez_call_timeout.count();
+    std::int64_t retry_first_ms = options.retry_first.count();
+    std::int64_t retry_max_ms = options.retry_max.count();
+    app.add_option("--bluez-call-timeout-ms", call_timeout_ms)
+        ->group("")
+        ->check(CLI::Range(std::int64_t{50}, std::int64_t{600000}));
+    app.add_option("--retry-first-ms", retry_first_ms)
+        ->group("")
+        ->check(CLI::Range(std::int64_t{10}, std::int64_t{600000}));
+    app.add_option("--retry-max-ms", retry_max_ms)
+        ->group("")
+        ->check(CLI::Range(std::int64_t{10}, std::int64_t{3600000}));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -33,6 +49,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
     if (options.probe_path.empty()) {
         options.probe_path = verify::default_probe_path();
     }
+    options.bluez_call_timeout = std::chrono::milliseconds(call_timeout_ms);
+    options.retry_first = std::chrono::milliseconds(retry_first_ms);
+    options.retry_max = std::chrono::milliseconds(std::max(retry_max_ms, retry_first_ms));
     return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // btfenced's command line (PRODUCT.md §4).
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,11 @@ struct Options {
     /// The CTAP verification helper; empty until parse_options() chose one (--probe, or
     /// verify::default_probe_path()).
     std::string probe_path;
+    // Hidden options for tests (fault injection, soak): how long a call on bluetoothd may
+    // take before it counts as NoReply, and the retry backoff (docs/architecture.md).
+    std::chrono::milliseconds bluez_call_timeout{10000};
+    std::chrono::milliseconds retry_first{1000};
+    std::chrono::milliseconds retry_max{30000};
 };
 
 /// Parses argv; on --help or a usage error returns the exit code to leave with.

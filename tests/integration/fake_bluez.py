@@ -40,6 +40,10 @@ Control interface `org.btfence.test.FakeBluez1` at /org/btfence/test (on the con
   AddAdapter(s name, s address, a{sv} options) -> o
         options: "admin_policy" b (AdminPolicySet1/AdminPolicyStatus1), "powered" b
   AddDevice(o adapter, s address, a{sv} props) -> o      props as SetDeviceProperties
+  AddDeviceUnannounced(o adapter, s address, a{sv} props) -> o
+        as AddDevice, but no InterfacesAdded is sent: a client that missed the signal (or
+        forgot the device) learns of it only from GetManagedObjects, GetAll, or a later
+        PropertiesChanged
   AddRawDevice(o adapter, s address, a{sv} props) -> o
         as AddDevice, but `props` are published exactly as sent (malformed types in
         InterfacesAdded); the defaults bluez always publishes are still added.
@@ -53,6 +57,25 @@ Control interface `org.btfence.test.FakeBluez1` at /org/btfence/test (on the con
         NO coercion: publishes exactly the D-Bus types the caller sent (malformed types,
         e.g. UUIDs as a string); stored, so GetAll/GetManagedObjects return them too.
   RemoveObject(o path)       a device (or an adapter with its devices) vanishes
+  AddInterface(o path, s interface, a{sv} props)
+        one more interface on an object (InterfacesAdded with only it), e.g.
+        org.bluez.Battery1 {Percentage y} or org.bluez.MediaControl1 {Connected b}, which
+        bluetoothd adds to a connected device and drops when the link goes
+  RemoveInterfaces(o path, as interfaces)
+        InterfacesRemoved for those interfaces only; the object and its other interfaces
+        stay (Device1/Adapter1 cannot be removed this way: RemoveObject)
+  InjectFault(s member, s path, s kind, u count, a{sv} options)
+        the next `count` calls (0: all, until ClearFaults) of `member` on `path` ("" = any
+        path) misbehave, for every caller except the one that injected the fault:
+          error  answer options["name"] (default org.bluez.Error.Failed) with
+                 options["message"]; the call has no effect
+          delay  answer after options["seconds"] (the call takes effect then; a reply later
+                 than the caller's timeout is discarded by its D-Bus library)
+          drop   never answer; the call has no effect
+        Members (as recorded): GetManagedObjects, GetAll, Set, RemoveDevice, Disconnect,
+        SetServiceAllowList, RegisterAgent, RequestDefaultAgent, UnregisterAgent. Rules are
+        tried in the order injected; a call consumes the first that matches.
+  ClearFaults()              every fault rule is dropped (calls dropped already stay so)
   SimulatePairing(o device, s method, s arg) -> s         [async]
         remote device starts pairing; the fake calls the default agent:
           justworks -> RequestAuthorization(o)      numeric -> RequestConfirmation(o, u arg)
@@ -87,7 +110,9 @@ Control interface `org.btfence.test.FakeBluez1` at /org/btfence/test (on the con
   signal FloodFinished(u added, u removed)
 Recorded calls: RegisterAgent, UnregisterAgent, RequestDefaultAgent, RemoveDevice,
 StartDiscovery, StopDiscovery, Connect, Disconnect, Pair, CancelPairing,
-SetServiceAllowList, Properties.Set (member "Set", args [interface, name, value]).
+SetServiceAllowList, Properties.Set (member "Set", args [interface, name, value]),
+Properties.GetAll, and GetManagedObjects when a fault hit it. The result of a faulted call
+is the injected error name, "fault:delayed" or "fault:dropped".
 """
 
 import argparse
@@ -118,6 +143,8 @@ ADAPTER = "org.bluez.Adapter1"
 DEVICE = "org.bluez.Device1"
 ADMIN_SET = "org.bluez.AdminPolicySet1"
 ADMIN_STATUS = "org.bluez.AdminPolicyStatus1"
+BATTERY = "org.bluez.Battery1"
+MEDIA_CONTROL = "org.bluez.MediaControl1"
 
 # How long the fake waits for an agent's answer. bluetoothd waits 60 s; tests want less.
 AGENT_CALL_TIMEOUT_S = 25.0
@@ -144,6 +171,9 @@ PROPERTY_TYPES = {
         "Roles": "as",
     },
     ADMIN_STATUS: {"ServiceAllowList": "as"},
+    # Interfaces a connected device gains and loses with its connection (AddInterface).
+    BATTERY: {"Percentage": "y", "Source": "s"},
+    MEDIA_CONTROL: {"Connected": "b", "Player": "o"},
 }
 WRITABLE = {
     DEVICE: {"Trusted", "Blocked", "Alias", "WakeAllowed"},
@@ -203,6 +233,8 @@ def coerce(signature, value):
         return dbus.UInt32(int(value))
     if signature == "q":
         return dbus.UInt16(int(value))
+    if signature == "y":
+        return dbus.Byte(int(value))
     if signature == "n":
         return dbus.Int16(int(value))
     if signature == "as":
@@ -254,12 +286,96 @@ def device_path(adapter_path, address):
     return "%s/dev_%s" % (adapter_path, address.upper().replace(":", "_"))
 
 
+class Faults:
+    """Scripted misbehaviour of bluetoothd (InjectFault): which calls fail, answer late, or are
+    never answered. A rule matches a member (as recorded: "RemoveDevice", "GetAll", "Set"...)
+    on one path or any (""), for `count` calls (0: until ClearFaults), from any caller but the
+    one that injected it (the test's own GetManagedObjects/Get calls keep working)."""
+
+    KINDS = ("error", "delay", "drop")
+
+    def __init__(self):
+        self.rules = []
+
+    def add(self, member, path, kind, count, options, injector):
+        if kind not in self.KINDS:
+            raise control_error("fault kind must be one of %s" % ", ".join(self.KINDS))
+        rule = {"member": member, "path": path, "kind": kind,
+                "remaining": count if count > 0 else None, "injector": injector,
+                "name": str(options.get("name", "org.bluez.Error.Failed")),
+                "message": str(options.get("message", "Injected fault")),
+                "seconds": float(options.get("seconds", 0.0)), "hits": 0}
+        self.rules.append(rule)
+
+    def clear(self):
+        self.rules = []
+
+    def take(self, member, path, sender):
+        for rule in self.rules:
+            if rule["member"] != member or rule["path"] not in ("", path) or \
+                    sender == rule["injector"]:
+                continue
+            rule["hits"] += 1
+            if rule["remaining"] is not None:
+                rule["remaining"] -= 1
+                if rule["remaining"] == 0:
+                    self.rules.remove(rule)
+            return rule
+        return None
+
+
 class Recorder:
     """The call log the tests read: every call made on the bluez objects, with its outcome."""
 
     def __init__(self, control):
         self.control = control
         self.calls = []
+        self.faults = Faults()
+        self.fake = None  # set by FakeBluez (a delayed answer checks bluetoothd still runs)
+
+    def serve(self, interface, member, path, sender, args, action, reply, error, record=True):
+        """Like run(), for methods that answer through dbus-python's async callbacks, so that
+        an injected fault can answer with an error, answer after a delay (the action runs
+        then), or never answer. The call log records "fault:delayed"/"fault:dropped" for
+        those, and the error name for an injected error. `record`=False: only faulted calls
+        are recorded."""
+        fault = self.faults.take(member, path, sender)
+        if fault is None and not record:
+            try:
+                result = action()
+            except dbus.DBusException as failure:
+                error(failure)
+                return
+            reply() if result is None else reply(result)
+            return
+        if fault is None:
+            try:
+                result = self.run(interface, member, path, sender, args, action)
+            except dbus.DBusException as failure:
+                error(failure)
+                return
+            reply() if result is None else reply(result)
+            return
+        if fault["kind"] == "error":
+            self.record(interface, member, path, sender, args, fault["name"])
+            error(BluezError(fault["name"], fault["message"]))
+        elif fault["kind"] == "drop":
+            self.record(interface, member, path, sender, args, "fault:dropped")
+        else:
+            self.record(interface, member, path, sender, args, "fault:delayed")
+            connection = self.fake.bluez_conn if self.fake else None
+
+            def answer_late():
+                if self.fake is not None and self.fake.bluez_conn is not connection:
+                    return False  # bluetoothd restarted meanwhile: that call died with it
+                try:
+                    result = action()
+                except dbus.DBusException as failure:
+                    error(failure)
+                    return False
+                reply() if result is None else reply(result)
+                return False
+            GLib.timeout_add(int(fault["seconds"] * 1000), answer_late)
 
     def record(self, interface, member, path, sender, args, result="ok"):
         entry = (dbus.UInt32(len(self.calls) + 1), dbus.Double(time.time()),
@@ -324,16 +440,16 @@ class BluezObject(dbus.service.Object):
         return props[name]
 
     @dbus.service.method(PROPERTIES, in_signature="s", out_signature="a{sv}",
-                         sender_keyword="sender")
-    def GetAll(self, interface, sender=None):
+                         sender_keyword="sender", async_callbacks=("reply", "error"))
+    def GetAll(self, interface, sender=None, reply=None, error=None):
         # Recorded: tests check that btfenced looks a device up when it does not hold it.
-        return self.fake.recorder.run(
+        self.fake.recorder.serve(
             PROPERTIES, "GetAll", self.path, sender, [interface],
-            lambda: dbus.Dictionary(self._interface(interface), signature="sv"))
+            lambda: dbus.Dictionary(self._interface(interface), signature="sv"), reply, error)
 
     @dbus.service.method(PROPERTIES, in_signature="ssv", out_signature="",
-                         sender_keyword="sender")
-    def Set(self, interface, name, value, sender=None):
+                         sender_keyword="sender", async_callbacks=("reply", "error"))
+    def Set(self, interface, name, value, sender=None, reply=None, error=None):
         def action():
             props = self._interface(interface)
             if name not in props and name not in WRITABLE.get(interface, ()):
@@ -346,8 +462,8 @@ class BluezObject(dbus.service.Object):
             if dbus_signature_of(value) != expected:
                 raise bluez_error("InvalidArguments", "Invalid arguments in method call")
             self.on_set(interface, name, coerce(expected, value))
-        self.fake.recorder.run(PROPERTIES, "Set", self.path, sender,
-                               [interface, name, value], action)
+        self.fake.recorder.serve(PROPERTIES, "Set", self.path, sender,
+                                 [interface, name, value], action, reply, error)
 
     def on_set(self, interface, name, value):
         self.update(interface, {name: value})
@@ -371,8 +487,8 @@ class AgentManager(BluezObject):
         super().__init__(fake, "/org/bluez", {AGENT_MANAGER: {}})
 
     @dbus.service.method(AGENT_MANAGER, in_signature="os", out_signature="",
-                         sender_keyword="sender")
-    def RegisterAgent(self, agent, capability, sender=None):
+                         sender_keyword="sender", async_callbacks=("reply", "error"))
+    def RegisterAgent(self, agent, capability, sender=None, reply=None, error=None):
         def action():
             if sender in self.fake.agents:
                 raise bluez_error("AlreadyExists", "Already Exists")
@@ -380,23 +496,23 @@ class AgentManager(BluezObject):
                 raise bluez_error("InvalidArguments", "Invalid arguments in method call")
             self.fake.agents[sender] = {"path": str(agent),
                                         "capability": capability or "KeyboardDisplay"}
-        self.fake.recorder.run(AGENT_MANAGER, "RegisterAgent", self.path, sender,
-                               [agent, capability], action)
+        self.fake.recorder.serve(AGENT_MANAGER, "RegisterAgent", self.path, sender,
+                                 [agent, capability], action, reply, error)
 
     @dbus.service.method(AGENT_MANAGER, in_signature="o", out_signature="",
-                         sender_keyword="sender")
-    def UnregisterAgent(self, agent, sender=None):
+                         sender_keyword="sender", async_callbacks=("reply", "error"))
+    def UnregisterAgent(self, agent, sender=None, reply=None, error=None):
         def action():
             known = self.fake.agents.get(sender)
             if known is None or known["path"] != str(agent):
                 raise bluez_error("DoesNotExist", "Does Not Exist")
             self.fake.forget_agent(sender)
-        self.fake.recorder.run(AGENT_MANAGER, "UnregisterAgent", self.path, sender, [agent],
-                               action)
+        self.fake.recorder.serve(AGENT_MANAGER, "UnregisterAgent", self.path, sender, [agent],
+                                 action, reply, error)
 
     @dbus.service.method(AGENT_MANAGER, in_signature="o", out_signature="",
-                         sender_keyword="sender")
-    def RequestDefaultAgent(self, agent, sender=None):
+                         sender_keyword="sender", async_callbacks=("reply", "error"))
+    def RequestDefaultAgent(self, agent, sender=None, reply=None, error=None):
         def action():
             known = self.fake.agents.get(sender)
             if known is None or known["path"] != str(agent):
@@ -405,8 +521,8 @@ class AgentManager(BluezObject):
             if sender in self.fake.default_agents:
                 self.fake.default_agents.remove(sender)
             self.fake.default_agents.insert(0, sender)
-        self.fake.recorder.run(AGENT_MANAGER, "RequestDefaultAgent", self.path, sender,
-                               [agent], action)
+        self.fake.recorder.serve(AGENT_MANAGER, "RequestDefaultAgent", self.path, sender,
+                                 [agent], action, reply, error)
 
 
 class ObjectManagerRoot(dbus.service.Object):
@@ -416,12 +532,17 @@ class ObjectManagerRoot(dbus.service.Object):
         self.fake = fake
         super().__init__(fake.bluez_conn, "/")
 
-    @dbus.service.method(OBJECT_MANAGER, in_signature="", out_signature="a{oa{sa{sv}}}")
-    def GetManagedObjects(self):
-        result = dbus.Dictionary({}, signature="oa{sa{sv}}")
-        for path, obj in self.fake.objects.items():
-            result[dbus.ObjectPath(path)] = obj.managed_interfaces()
-        return result
+    @dbus.service.method(OBJECT_MANAGER, in_signature="", out_signature="a{oa{sa{sv}}}",
+                         sender_keyword="sender", async_callbacks=("reply", "error"))
+    def GetManagedObjects(self, sender=None, reply=None, error=None):
+        def action():
+            result = dbus.Dictionary({}, signature="oa{sa{sv}}")
+            for path, obj in self.fake.objects.items():
+                result[dbus.ObjectPath(path)] = obj.managed_interfaces()
+            return result
+        # Recorded only when faulted: the tests call it all the time (object_exists).
+        self.fake.recorder.serve(OBJECT_MANAGER, "GetManagedObjects", "/", sender, [], action,
+                                 reply, error, record=False)
 
 
 class Adapter(BluezObject):
@@ -447,8 +568,9 @@ class Adapter(BluezObject):
                 "ServiceAllowList": dbus.Array(self.allowlist, signature="s")}
         super().__init__(fake, path, interfaces)
 
-    @dbus.service.method(ADAPTER, in_signature="o", out_signature="", sender_keyword="sender")
-    def RemoveDevice(self, device, sender=None):
+    @dbus.service.method(ADAPTER, in_signature="o", out_signature="", sender_keyword="sender",
+                         async_callbacks=("reply", "error"))
+    def RemoveDevice(self, device, sender=None, reply=None, error=None):
         def action():
             target = self.fake.objects.get(str(device))
             if not isinstance(target, Device) or target.adapter is not self:
@@ -460,7 +582,8 @@ class Adapter(BluezObject):
                 target.update(DEVICE, {"Connected": dbus.Boolean(False),
                                        "ServicesResolved": dbus.Boolean(False)})
             self.fake.remove_object(target.path)
-        self.fake.recorder.run(ADAPTER, "RemoveDevice", self.path, sender, [device], action)
+        self.fake.recorder.serve(ADAPTER, "RemoveDevice", self.path, sender, [device], action,
+                                 reply, error)
 
     @dbus.service.method(ADAPTER, in_signature="", out_signature="", sender_keyword="sender")
     def StartDiscovery(self, sender=None):
@@ -472,8 +595,9 @@ class Adapter(BluezObject):
         self.fake.recorder.run(ADAPTER, "StopDiscovery", self.path, sender, [],
                                lambda: self.update(ADAPTER, {"Discovering": dbus.Boolean(False)}))
 
-    @dbus.service.method(ADMIN_SET, in_signature="as", out_signature="", sender_keyword="sender")
-    def SetServiceAllowList(self, uuids, sender=None):
+    @dbus.service.method(ADMIN_SET, in_signature="as", out_signature="", sender_keyword="sender",
+                         async_callbacks=("reply", "error"))
+    def SetServiceAllowList(self, uuids, sender=None, reply=None, error=None):
         def action():
             if ADMIN_SET not in self.interfaces:
                 raise BluezError("org.freedesktop.DBus.Error.UnknownMethod",
@@ -486,8 +610,8 @@ class Adapter(BluezObject):
             self.allowlist = canonical
             self.update(ADMIN_STATUS, {
                 "ServiceAllowList": dbus.Array(canonical, signature="s")})
-        self.fake.recorder.run(ADMIN_SET, "SetServiceAllowList", self.path, sender, [uuids],
-                               action)
+        self.fake.recorder.serve(ADMIN_SET, "SetServiceAllowList", self.path, sender, [uuids],
+                                 action, reply, error)
 
     def on_set(self, interface, name, value):
         self.update(interface, {name: value})
@@ -519,14 +643,16 @@ class Device(BluezObject):
     def _record(self, member, sender, action):
         self.fake.recorder.run(DEVICE, member, self.path, sender, [], action)
 
-    @dbus.service.method(DEVICE, in_signature="", out_signature="", sender_keyword="sender")
-    def Disconnect(self, sender=None):
+    @dbus.service.method(DEVICE, in_signature="", out_signature="", sender_keyword="sender",
+                         async_callbacks=("reply", "error"))
+    def Disconnect(self, sender=None, reply=None, error=None):
         def action():
             if not self.state("Connected"):
                 raise bluez_error("NotConnected", "Not Connected")
             self.update(DEVICE, {"ServicesResolved": dbus.Boolean(False),
                                  "Connected": dbus.Boolean(False)})
-        self._record("Disconnect", sender, action)
+        self.fake.recorder.serve(DEVICE, "Disconnect", self.path, sender, [], action, reply,
+                                 error)
 
     @dbus.service.method(DEVICE, in_signature="", out_signature="", sender_keyword="sender")
     def Connect(self, sender=None):
@@ -583,6 +709,10 @@ class Control(dbus.service.Object):
         return self.fake.add_device(str(adapter), str(address),
                                     {str(k): v for k, v in props.items()}, raw=True)
 
+    @dbus.service.method(CONTROL_IFACE, in_signature="osa{sv}", out_signature="o")
+    def AddDeviceUnannounced(self, adapter, address, props):
+        return self.fake.add_device(str(adapter), str(address), dict(props), announce=False)
+
     @dbus.service.method(CONTROL_IFACE, in_signature="oa{sv}", out_signature="")
     def SetDeviceProperties(self, path, props):
         device = self.fake.device(path)
@@ -604,6 +734,42 @@ class Control(dbus.service.Object):
     def RemoveObject(self, path):
         self.fake.object(path)
         self.fake.remove_object(str(path))
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="osa{sv}", out_signature="")
+    def AddInterface(self, path, interface, props):
+        obj = self.fake.object(path)
+        interface = str(interface)
+        if interface in obj.interfaces:
+            raise control_error("%s already has %s" % (path, interface))
+        obj.interfaces[interface] = coerce_properties(interface, props)
+        self.fake.emit("/", OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}",
+                       [dbus.ObjectPath(path), dbus.Dictionary(
+                           {interface: dbus.Dictionary(obj.interfaces[interface],
+                                                       signature="sv")}, signature="sa{sv}")])
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="oas", out_signature="")
+    def RemoveInterfaces(self, path, interfaces):
+        obj = self.fake.object(path)
+        names = [str(i) for i in interfaces]
+        for name in names:
+            if name in (DEVICE, ADAPTER):
+                raise control_error("use RemoveObject to remove %s" % name)
+            if name not in obj.interfaces:
+                raise control_error("%s has no interface %s" % (path, name))
+        for name in names:
+            del obj.interfaces[name]
+        self.fake.emit("/", OBJECT_MANAGER, "InterfacesRemoved", "oas",
+                       [dbus.ObjectPath(path), dbus.Array(names, signature="s")])
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="sssua{sv}", out_signature="",
+                         sender_keyword="sender")
+    def InjectFault(self, member, path, kind, count, options, sender=None):
+        self.fake.recorder.faults.add(str(member), str(path), str(kind), int(count),
+                                      dict(options), sender)
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="", out_signature="")
+    def ClearFaults(self):
+        self.fake.recorder.faults.clear()
 
     @dbus.service.method(CONTROL_IFACE, in_signature="oss", out_signature="s",
                          async_callbacks=("reply", "error"))
@@ -646,6 +812,7 @@ class FakeBluez:
         self.control_conn = dbus.bus.BusConnection(address)
         self.control = Control(self, self.control_conn)
         self.recorder = Recorder(self.control)
+        self.recorder.fake = self
         self.bluez_conn = None
         self.objects = {}          # path -> BluezObject, in creation order
         self.adapter_specs = {}    # name -> (address, options) to recreate after a restart
@@ -753,9 +920,12 @@ class FakeBluez:
         self._announce(adapter)
         return adapter
 
-    def _create_device(self, adapter, address, props, raw=False):
+    def _create_device(self, adapter, address, props, raw=False, announce=True):
         device = Device(self, adapter, address, props, raw)
-        self._announce(device)
+        if announce:
+            self._announce(device)
+        else:
+            self.objects[device.path] = device
         return device
 
     def add_adapter(self, name, address, options):
@@ -767,14 +937,14 @@ class FakeBluez:
         self.adapter_specs[name] = (address, options)
         return dbus.ObjectPath(self._create_adapter(name, address, options).path)
 
-    def add_device(self, adapter_path, address, props, raw=False):
+    def add_device(self, adapter_path, address, props, raw=False, announce=True):
         adapter = self.object(adapter_path)
         if not isinstance(adapter, Adapter):
             raise control_error(adapter_path + " is not an adapter")
         path = device_path(adapter.path, address)
         if path in self.objects:
             raise control_error("device exists: " + path)
-        return dbus.ObjectPath(self._create_device(adapter, address, props, raw).path)
+        return dbus.ObjectPath(self._create_device(adapter, address, props, raw, announce).path)
 
     def remove_object(self, path):
         obj = self.objects.pop(path)

@@ -287,6 +287,9 @@ class FakeBluez:
     def add_device(self, adapter, address, **props):
         return str(self.control.AddDevice(adapter, address, typed_props(props)))
 
+    def add_device_unannounced(self, adapter, address, **props):
+        return str(self.control.AddDeviceUnannounced(adapter, address, typed_props(props)))
+
     def add_raw_device(self, adapter, address, props):
         return str(self.control.AddRawDevice(adapter, address,
                                              dbus.Dictionary(props, signature="sv")))
@@ -308,6 +311,24 @@ class FakeBluez:
 
     def remove_object(self, path):
         self.control.RemoveObject(path)
+
+    def add_interface(self, path, interface, **props):
+        self.control.AddInterface(path, interface, typed_props(props))
+
+    def remove_interfaces(self, path, *interfaces):
+        self.control.RemoveInterfaces(path, dbus.Array(list(interfaces), signature="s"))
+
+    def inject_fault(self, member, kind, path="", count=1, **options):
+        """fake_bluez.py InjectFault: `kind` "error" (name=, message=), "delay" (seconds=) or
+        "drop"; count 0 = until clear_faults(). Calls of this test's own connection are
+        never faulted."""
+        typed = dbus.Dictionary({}, signature="sv")
+        for key, value in options.items():
+            typed[key] = dbus.Double(value) if isinstance(value, float) else dbus.String(value)
+        self.control.InjectFault(member, path, kind, dbus.UInt32(count), typed)
+
+    def clear_faults(self):
+        self.control.ClearFaults()
 
     def flood(self, count, window):
         self.control.Flood(dbus.UInt32(count), dbus.UInt32(window))
@@ -489,7 +510,8 @@ class IntegrationTest(unittest.TestCase):
     START_TIMEOUT = 15.0
     START_DAEMON = True  # False: the fake alone (its own self-test)
     DAEMON_ENV = {}      # more environment for btfenced (e.g. WATCHDOG_USEC)
-    DAEMON_ARGS = ()     # more command-line arguments for btfenced (e.g. --probe PATH)
+    DAEMON_ARGS = ()     # more command-line arguments for btfenced (e.g. --probe PATH, the hidden
+                         # --bluez-call-timeout-ms)
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="btfence-integ-")

@@ -64,21 +64,41 @@ class DevicesWithMalformedProperties(IntegrationTest):
         other = self.add_keyboard("AA:BB:CC:DD:EE:09")
         self.assertEqual(self.fake.simulate_pairing(other, "justworks"), REJECTED)
 
-    def test_junk_in_a_properties_changed_is_logged(self):
-        keyboard = self.add_keyboard(KEYBOARD)
+    def test_junk_in_a_properties_changed_removes_a_kept_key_and_is_logged(self):
+        # A bonded FIDO key keeps its bond; once its UUIDs arrive as junk it can no longer be
+        # told from anything else, so it is denied (rule malformed-properties) and removed.
+        key = self.add_fido_key(KEY)
+        self.fake.bypass_pair(key)
+        self.wait_for_audit("bond-kept", btfence__device__address=KEY)
         self.barrier()
         logged_before = len(self.daemon.stderr_text())
-        self.fake.set_raw_device(keyboard, {"UUIDs": dbus.String(FIDO)})
-        self.barrier()
+        mark = self.audit.mark()
+        since = self.fake.last_seq()
+        self.fake.set_raw_device(key, {"UUIDs": dbus.String(FIDO)})
+        self.assert_removed(key, since=since)
+        removed = self.wait_for_audit("device-removed", since=mark,
+                                      btfence__device__address=KEY)
+        self.assertEqual(removed["rule"]["id"], "malformed-properties")
+        self.assertEqual(removed["btfence"]["verdict"], "deny")
+        self.assertEqual(removed["event"]["outcome"], "success")
+        self.assertIn("UUIDs", removed["event"]["reason"])
         new_log = self.daemon.stderr_text()[logged_before:]
-        self.assertIn(keyboard, new_log, "nothing logged about the PropertiesChanged junk")
+        self.assertIn(key, new_log, "nothing logged about the PropertiesChanged junk")
         self.assertIn("UUIDs", new_log)
 
-    def test_junk_in_interfaces_added_at_run_time_is_logged(self):
+    def test_junk_in_interfaces_added_at_run_time_denies_the_device_and_is_logged(self):
         logged_before = len(self.daemon.stderr_text())
+        mark = self.audit.mark()
+        since = self.fake.last_seq()
+        # Bonded, and "FIDO" in a type bluez never sends: denied to fail closed, removed.
         junk = self.fake.add_raw_device(self.adapters["hci0"], "BA:D0:00:00:00:06", {
-            "UUIDs": dbus.Array([dbus.Int32(0xfffd)], signature="i")})
-        self.barrier()
+            "UUIDs": dbus.Array([dbus.Int32(0xfffd)], signature="i"),
+            "Paired": dbus.Boolean(True), "Bonded": dbus.Boolean(True)})
+        self.assert_removed(junk, since=since)
+        removed = self.wait_for_audit("device-removed", since=mark,
+                                      btfence__device__address="BA:D0:00:00:00:06")
+        self.assertEqual(removed["rule"]["id"], "malformed-properties")
+        self.assertIn("UUIDs", removed["event"]["reason"])
         new_log = self.daemon.stderr_text()[logged_before:]
         self.assertIn(junk, new_log, "nothing logged about the InterfacesAdded junk")
         self.assertIn("UUIDs", new_log)

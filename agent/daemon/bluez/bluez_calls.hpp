@@ -1,41 +1,57 @@
 #pragma once
 // The method calls btfenced makes on bluetoothd, behind an interface so that the logic that
-// decides to make them is tested without a bus. Every call is asynchronous: the event loop
-// never waits on bluetoothd. `Done` receives nullopt on success or "error.Name: message".
+// decides to make them is tested without a bus (and so that the transport can change without
+// touching that logic).
+//
+// The contract every implementation keeps, and every caller relies on:
+//   - Every call completes exactly once: `done` receives nullopt (success) or a BluezError
+//     (bluetoothd's error, a timeout as NoReply, or Cancelled when bluetoothd left the bus
+//     and cancel_all() was called). Nothing a caller or bluetoothd does to objects — devices and
+//     their interfaces coming and going — drops a call.
+//   - `done` never runs before the call function has returned: it runs later, on the event
+//     loop. Callers may start the next call from inside `done`.
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bluez/bluez_error.hpp"
 #include "bluez/mirror.hpp"
+#include "bluez/object_path.hpp"
 
 namespace btfence::bluez {
 
 using ManagedObjects = std::map<std::string, InterfaceMap>;
-using Done = std::function<void(const std::optional<std::string>& error)>;
+using CallResult = std::optional<BluezError>;  ///< nullopt: success
+using Done = std::function<void(const CallResult& error)>;
+using ManagedObjectsDone = std::function<void(const CallResult& error, ManagedObjects objects)>;
+using PropertiesDone = std::function<void(const CallResult& error, PropertyMap properties)>;
 
 class BluezCalls {
   public:
     virtual ~BluezCalls() = default;
-    virtual void register_agent(const std::string& agent_path, const std::string& capability,
+    /// AgentManager1 on /org/bluez.
+    virtual void register_agent(const ObjectPath& agent, const std::string& capability,
                                 Done done) = 0;
-    virtual void request_default_agent(const std::string& agent_path, Done done) = 0;
-    virtual void unregister_agent(const std::string& agent_path, Done done) = 0;
-    virtual void disconnect_device(const std::string& device_path, Done done) = 0;
-    virtual void remove_device(const std::string& adapter_path, const std::string& device_path,
-                               Done done) = 0;
-    virtual void set_service_allowlist(const std::string& adapter_path,
+    virtual void request_default_agent(const ObjectPath& agent, Done done) = 0;
+    virtual void unregister_agent(const ObjectPath& agent, Done done) = 0;
+    /// Properties.Set(org.bluez.Device1, "Blocked", true): drops the link at once
+    /// (docs/bluez-facts.md, "Removal").
+    virtual void block_device(const DevicePath& device, Done done) = 0;
+    virtual void disconnect_device(const DevicePath& device, Done done) = 0;
+    virtual void remove_device(const AdapterPath& adapter, const DevicePath& device, Done done) = 0;
+    /// AdminPolicySet1.SetServiceAllowList; `uuids` in canonical 128-bit form.
+    virtual void set_service_allowlist(const AdapterPath& adapter,
                                        const std::vector<std::string>& uuids, Done done) = 0;
-    virtual void get_managed_objects(
-        std::function<void(const std::optional<std::string>& error, ManagedObjects objects)>
-            done) = 0;
-    virtual void get_device_properties(
-        const std::string& device_path,
-        std::function<void(const std::optional<std::string>& error, PropertyMap properties)>
-            done) = 0;
-    /// Drop per-object resources for a path that no longer exists.
-    virtual void forget(const std::string& path) = 0;
+    /// ObjectManager.GetManagedObjects on "/".
+    virtual void get_managed_objects(ManagedObjectsDone done) = 0;
+    /// Properties.GetAll(org.bluez.Device1).
+    virtual void get_device_properties(const DevicePath& device, PropertiesDone done) = 0;
+
+    /// bluetoothd left the bus: every pending call completes now with ErrorKind::Cancelled
+    /// (a late answer from the old bluetoothd is dropped, it has been answered already).
+    virtual void cancel_all() = 0;
 };
 
 }  // namespace btfence::bluez

@@ -28,9 +28,15 @@ std::string match_rule(std::string_view interface, std::string_view member,
 
 }  // namespace
 
-BluezWatch::BluezWatch(sdbus::IConnection& connection, BluezCalls& calls, BluezMirror& mirror,
+BluezWatch::BluezWatch(sdbus::IConnection& connection, BluezCalls& calls,
+                       retry::RetryQueue& retries, BluezMirror& mirror,
                        BluezWatchListener& listener)
-    : connection_(connection), calls_(calls), mirror_(mirror), listener_(listener) {}
+    : connection_(connection),
+      calls_(calls),
+      retries_(retries),
+      mirror_(mirror),
+      listener_(listener),
+      load_backoff_(retries.backoff()) {}
 
 BluezWatch::~BluezWatch() = default;
 
@@ -97,19 +103,34 @@ void BluezWatch::on_name_owner_changed(sdbus::Message& message) {
 
 void BluezWatch::owner_appeared(const std::string& owner) {
     owner_ = owner;
-    const auto generation = ++generation_;
+    load_backoff_ = retries_.backoff();
+    load(++generation_);
+}
+
+void BluezWatch::load(std::uint64_t generation) {
     calls_.get_managed_objects(
-        [this, generation](const std::optional<std::string>& error, const ManagedObjects& objects) {
+        [this, generation](const CallResult& error, const ManagedObjects& objects) {
             if (generation != generation_) {
                 return;  // bluetoothd changed again while we were asking
             }
             if (error) {
-                listener_.malformed_signal("GetManagedObjects failed: " + *error);
+                // A failed answer is not "no devices": nothing is swept until the objects are in,
+                // and the pairing gate refuses meanwhile. Retried until it succeeds; if bluetoothd
+                // left, NameOwnerChanged ends this generation.
+                const auto delay = load_backoff_.next();
+                listener_.bluez_load_failed(owner_, *error, delay, load_backoff_.failures());
+                load_retry_ = retries_.schedule(delay, [this, generation] {
+                    if (generation == generation_) {
+                        load(generation);
+                    }
+                });
+                return;
             }
             listener_.bluez_loading();
             for (const auto& [path, interfaces] : objects) {
                 mirror_.interfaces_added(path, interfaces);
             }
+            mirror_.set_loaded();
             listener_.bluez_ready(owner_);
         });
 }
@@ -117,6 +138,7 @@ void BluezWatch::owner_appeared(const std::string& owner) {
 void BluezWatch::owner_vanished() {
     owner_.clear();
     ++generation_;
+    load_retry_.reset();
     mirror_.clear();
     listener_.bluez_lost();
 }
@@ -148,8 +170,10 @@ void BluezWatch::on_interfaces_removed(sdbus::Message& message) {
         listener_.malformed_signal("InterfacesRemoved: " + e.getMessage());
         return;
     }
+    // Only the mirror reacts, and only to the interfaces that went: a device's resources go
+    // with its Device1 (BluezMirror::interfaces_removed), not with Battery1 or MediaControl1,
+    // which come and go with a connection.
     mirror_.interfaces_removed(path, interfaces);
-    calls_.forget(path);
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "bluez/bluez_calls.hpp"
 #include "bluez/mirror.hpp"
+#include "retry/retry_queue.hpp"
 
 namespace btfence::bluez {
 
@@ -23,6 +24,10 @@ class BluezWatchListener {
     virtual void bluez_loading() = 0;
     /// org.bluez has an owner and the mirror holds its objects (GetManagedObjects done).
     virtual void bluez_ready(const std::string& owner) = 0;
+    /// GetManagedObjects failed (`failures` times in a row for this owner); it is retried
+    /// after `retry_in`. Until it succeeds the mirror is not loaded (BluezMirror::loaded()).
+    virtual void bluez_load_failed(const std::string& owner, const BluezError& error,
+                                   retry::Clock::duration retry_in, unsigned failures) = 0;
     /// org.bluez lost its owner; the mirror has been cleared.
     virtual void bluez_lost() = 0;
     /// At start, org.bluez had no owner (bluetoothd not running yet).
@@ -33,8 +38,8 @@ class BluezWatchListener {
 
 class BluezWatch {
   public:
-    BluezWatch(sdbus::IConnection& connection, BluezCalls& calls, BluezMirror& mirror,
-               BluezWatchListener& listener);
+    BluezWatch(sdbus::IConnection& connection, BluezCalls& calls, retry::RetryQueue& retries,
+               BluezMirror& mirror, BluezWatchListener& listener);
     ~BluezWatch();
     BluezWatch(const BluezWatch&) = delete;
     BluezWatch& operator=(const BluezWatch&) = delete;
@@ -50,15 +55,19 @@ class BluezWatch {
     void on_interfaces_removed(sdbus::Message& message);
     void on_properties_changed(sdbus::Message& message);
     void owner_appeared(const std::string& owner);
+    void load(std::uint64_t generation);
     void owner_vanished();
     [[nodiscard]] bool from_bluez(const sdbus::Message& message) const;
 
     sdbus::IConnection& connection_;
     BluezCalls& calls_;
+    retry::RetryQueue& retries_;
     BluezMirror& mirror_;
     BluezWatchListener& listener_;
     std::string owner_;             ///< unique name of bluetoothd, empty when absent
     std::uint64_t generation_ = 0;  ///< bumps on every owner change; stale replies are dropped
+    retry::Backoff load_backoff_;
+    retry::RetryQueue::Handle load_retry_;
     std::vector<sdbus::Slot> matches_;
     std::unique_ptr<sdbus::IProxy> bus_proxy_;
 };

@@ -34,6 +34,7 @@ std::vector<std::string> normalized_uuid_list(const std::vector<std::string>& ra
 }  // namespace
 
 void BluezMirror::clear() {
+    loaded_ = false;
     adapters_.clear();
     devices_.clear();
     recency_.clear();

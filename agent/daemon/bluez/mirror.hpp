@@ -72,8 +72,13 @@ class BluezMirror {
 
     void set_observer(MirrorObserver* observer) { observer_ = observer; }
 
-    /// Forget everything (org.bluez went away).
+    /// Forget everything (org.bluez went away); not loaded until set_loaded().
     void clear();
+    /// bluetoothd's objects (GetManagedObjects) are in. Until then the mirror holds only what
+    /// signals brought, and the pairing gate refuses: a device missing from it may be one
+    /// that the first answer would have shown bonded, or allowed.
+    void set_loaded() { loaded_ = true; }
+    [[nodiscard]] bool loaded() const { return loaded_; }
 
     void interfaces_added(const std::string& path, const InterfaceMap& interfaces);
     void interfaces_removed(const std::string& path, const std::vector<std::string>& interfaces);
@@ -110,6 +115,7 @@ class BluezMirror {
         const std::string& device_path, const std::optional<std::string>& adapter_path) const;
 
     std::size_t max_devices_;
+    bool loaded_ = false;
     MirrorObserver* observer_ = nullptr;
     std::map<std::string, AdapterState> adapters_;
     std::unordered_map<std::string, Entry> devices_;

@@ -1,134 +1,83 @@
 #include "bluez/sdbus_bluez_calls.hpp"
 
+#include <sdbus-c++/Error.h>
+#include <sdbus-c++/Message.h>
+
+#include <utility>
+
 #include "bluez/names.hpp"
 
 namespace btfence::bluez {
 namespace {
 
-constexpr std::chrono::seconds kCallTimeout{10};
-
-std::optional<std::string> describe(const sdbus::Error* error) {
-    if (error == nullptr) {
-        return std::nullopt;
-    }
-    return error->getName() + ": " + error->getMessage();
-}
-
-// Wraps `done` into the reply handler sdbus-c++ expects for a method without results.
-auto reply_to(Done done) {
-    return [done = std::move(done)](const sdbus::Error* error) {
-        if (done) {
-            done(describe(error));
-        }
-    };
+BluezError from_sdbus(const sdbus::Error& error) {
+    return {error.getName(), error.getMessage()};
 }
 
 }  // namespace
 
-sdbus::IProxy& SdbusBluezCalls::proxy(const std::string& path) {
-    auto& slot = proxies_[path];
-    if (!slot) {
-        slot = sdbus::createProxy(connection_, std::string(kService), path);
-        slot->finishRegistration();
+SdbusBluezCalls::Finish SdbusBluezCalls::finish_without_results(Done done) {
+    return [done = std::move(done)](const CallResult& error, sdbus::MethodReply* /*reply*/) {
+        done(error);
+    };
+}
+
+void SdbusBluezCalls::call(const std::string& path, std::string_view interface,
+                           std::string_view method, const WriteArguments& write, Finish finish) {
+    const std::uint64_t id = next_id_++;
+    std::unique_ptr<sdbus::IProxy> proxy;
+    try {
+        proxy = sdbus::createProxy(connection_, std::string(kService), path);
+        auto message = proxy->createMethodCall(std::string(interface), std::string(method));
+        if (write) {
+            write(message);
+        }
+        proxy->callMethod(
+            message,
+            [this, id](sdbus::MethodReply& reply, const sdbus::Error* error) {
+                completed(id, reply, error);
+            },
+            timeout_);
+    } catch (const sdbus::Error& error) {
+        // Not sent (an invalid path, or the bus connection is gone): it still completes, once,
+        // on the next loop iteration.
+        if (proxy) {
+            retired_.push_back(std::move(proxy));
+        }
+        defer_([finish = std::move(finish), failure = from_sdbus(error)] {
+            finish(failure, nullptr);
+        });
+        return;
     }
-    return *slot;
+    pending_.emplace(id, Pending{std::move(proxy), std::move(finish)});
 }
 
-void SdbusBluezCalls::register_agent(const std::string& agent_path, const std::string& capability,
-                                     Done done) {
-    proxy(std::string(kBluezPath))
-        .callMethodAsync("RegisterAgent")
-        .onInterface(std::string(kAgentManagerInterface))
-        .withTimeout(kCallTimeout)
-        .withArguments(sdbus::ObjectPath(agent_path), capability)
-        .uponReplyInvoke(reply_to(std::move(done)));
+void SdbusBluezCalls::completed(std::uint64_t id, sdbus::MethodReply& reply,
+                                const sdbus::Error* error) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end()) {
+        return;  // completed already by cancel_all(): bluetoothd left before this answer
+    }
+    Pending pending = std::move(it->second);
+    pending_.erase(it);
+    // sdbus-c++ still uses the proxy once this handler returns: destroyed in collect_retired().
+    retired_.push_back(std::move(pending.proxy));
+    if (error != nullptr) {
+        pending.finish(from_sdbus(*error), nullptr);
+    } else {
+        pending.finish(std::nullopt, &reply);
+    }
 }
 
-void SdbusBluezCalls::request_default_agent(const std::string& agent_path, Done done) {
-    proxy(std::string(kBluezPath))
-        .callMethodAsync("RequestDefaultAgent")
-        .onInterface(std::string(kAgentManagerInterface))
-        .withTimeout(kCallTimeout)
-        .withArguments(sdbus::ObjectPath(agent_path))
-        .uponReplyInvoke(reply_to(std::move(done)));
-}
-
-void SdbusBluezCalls::unregister_agent(const std::string& agent_path, Done done) {
-    proxy(std::string(kBluezPath))
-        .callMethodAsync("UnregisterAgent")
-        .onInterface(std::string(kAgentManagerInterface))
-        .withTimeout(kCallTimeout)
-        .withArguments(sdbus::ObjectPath(agent_path))
-        .uponReplyInvoke(reply_to(std::move(done)));
-}
-
-void SdbusBluezCalls::disconnect_device(const std::string& device_path, Done done) {
-    proxy(device_path)
-        .callMethodAsync("Disconnect")
-        .onInterface(std::string(kDeviceInterface))
-        .withTimeout(kCallTimeout)
-        .uponReplyInvoke(reply_to(std::move(done)));
-}
-
-void SdbusBluezCalls::remove_device(const std::string& adapter_path, const std::string& device_path,
-                                    Done done) {
-    proxy(adapter_path)
-        .callMethodAsync("RemoveDevice")
-        .onInterface(std::string(kAdapterInterface))
-        .withTimeout(kCallTimeout)
-        .withArguments(sdbus::ObjectPath(device_path))
-        .uponReplyInvoke(reply_to(std::move(done)));
-}
-
-void SdbusBluezCalls::set_service_allowlist(const std::string& adapter_path,
-                                            const std::vector<std::string>& uuids, Done done) {
-    proxy(adapter_path)
-        .callMethodAsync("SetServiceAllowList")
-        .onInterface(std::string(kAdminPolicySetInterface))
-        .withTimeout(kCallTimeout)
-        .withArguments(uuids)
-        .uponReplyInvoke(reply_to(std::move(done)));
-}
-
-void SdbusBluezCalls::get_managed_objects(
-    std::function<void(const std::optional<std::string>& error, ManagedObjects objects)> done) {
-    proxy(std::string(kRootPath))
-        .callMethodAsync("GetManagedObjects")
-        .onInterface(std::string(kObjectManagerInterface))
-        .withTimeout(kCallTimeout)
-        .uponReplyInvoke(
-            [done = std::move(done)](
-                const sdbus::Error* error,
-                const std::map<sdbus::ObjectPath, std::map<std::string, PropertyMap>>& objects) {
-                ManagedObjects converted;
-                if (error == nullptr) {
-                    for (const auto& [path, interfaces] : objects) {
-                        converted.emplace(path, interfaces);
-                    }
-                }
-                done(describe(error), std::move(converted));
-            });
-}
-
-void SdbusBluezCalls::get_device_properties(
-    const std::string& device_path,
-    std::function<void(const std::optional<std::string>& error, PropertyMap properties)> done) {
-    proxy(device_path)
-        .callMethodAsync("GetAll")
-        .onInterface(std::string(kPropertiesInterface))
-        .withTimeout(kCallTimeout)
-        .withArguments(std::string(kDeviceInterface))
-        .uponReplyInvoke(
-            [done = std::move(done)](const sdbus::Error* error, const PropertyMap& properties) {
-                done(describe(error), properties);
-            });
-}
-
-void SdbusBluezCalls::forget(const std::string& path) {
-    const auto it = proxies_.find(path);
-    if (it != proxies_.end()) {
-        retired_.push_back(std::move(it->second));
-        proxies_.erase(it);
+void SdbusBluezCalls::cancel_all() {
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [id, call] : pending) {
+        retired_.push_back(std::move(call.proxy));
+    }
+    const CallResult cancelled = BluezError::cancelled_bluez_left();
+    for (auto& [id, call] : pending) {
+        call.finish(cancelled, nullptr);
     }
 }
 
@@ -136,11 +85,96 @@ void SdbusBluezCalls::collect_retired() {
     retired_.clear();
 }
 
-void SdbusBluezCalls::reset() {
-    for (auto& [path, proxy] : proxies_) {
-        retired_.push_back(std::move(proxy));
-    }
-    proxies_.clear();
+void SdbusBluezCalls::register_agent(const ObjectPath& agent, const std::string& capability,
+                                     Done done) {
+    call(
+        std::string(kBluezPath), kAgentManagerInterface, "RegisterAgent",
+        [&](sdbus::MethodCall& m) { m << sdbus::ObjectPath(agent.str()) << capability; },
+        finish_without_results(std::move(done)));
+}
+
+void SdbusBluezCalls::request_default_agent(const ObjectPath& agent, Done done) {
+    call(
+        std::string(kBluezPath), kAgentManagerInterface, "RequestDefaultAgent",
+        [&](sdbus::MethodCall& m) { m << sdbus::ObjectPath(agent.str()); },
+        finish_without_results(std::move(done)));
+}
+
+void SdbusBluezCalls::unregister_agent(const ObjectPath& agent, Done done) {
+    call(
+        std::string(kBluezPath), kAgentManagerInterface, "UnregisterAgent",
+        [&](sdbus::MethodCall& m) { m << sdbus::ObjectPath(agent.str()); },
+        finish_without_results(std::move(done)));
+}
+
+void SdbusBluezCalls::block_device(const DevicePath& device, Done done) {
+    call(
+        device.str(), kPropertiesInterface, "Set",
+        [](sdbus::MethodCall& m) {
+            m << std::string(kDeviceInterface) << std::string("Blocked") << sdbus::Variant(true);
+        },
+        finish_without_results(std::move(done)));
+}
+
+void SdbusBluezCalls::disconnect_device(const DevicePath& device, Done done) {
+    call(device.str(), kDeviceInterface, "Disconnect", {}, finish_without_results(std::move(done)));
+}
+
+void SdbusBluezCalls::remove_device(const AdapterPath& adapter, const DevicePath& device,
+                                    Done done) {
+    call(
+        adapter.str(), kAdapterInterface, "RemoveDevice",
+        [&](sdbus::MethodCall& m) { m << sdbus::ObjectPath(device.str()); },
+        finish_without_results(std::move(done)));
+}
+
+void SdbusBluezCalls::set_service_allowlist(const AdapterPath& adapter,
+                                            const std::vector<std::string>& uuids, Done done) {
+    call(
+        adapter.str(), kAdminPolicySetInterface, "SetServiceAllowList",
+        [&](sdbus::MethodCall& m) { m << uuids; }, finish_without_results(std::move(done)));
+}
+
+void SdbusBluezCalls::get_managed_objects(ManagedObjectsDone done) {
+    call(std::string(kRootPath), kObjectManagerInterface, "GetManagedObjects", {},
+         [done = std::move(done)](const CallResult& error, sdbus::MethodReply* reply) {
+             if (error) {
+                 done(error, {});
+                 return;
+             }
+             std::map<sdbus::ObjectPath, std::map<std::string, PropertyMap>> objects;
+             try {
+                 *reply >> objects;
+             } catch (const sdbus::Error& e) {
+                 done(from_sdbus(e), {});
+                 return;
+             }
+             ManagedObjects converted;
+             for (auto& [path, interfaces] : objects) {
+                 converted.emplace(path, std::move(interfaces));
+             }
+             done(std::nullopt, std::move(converted));
+         });
+}
+
+void SdbusBluezCalls::get_device_properties(const DevicePath& device, PropertiesDone done) {
+    call(
+        device.str(), kPropertiesInterface, "GetAll",
+        [](sdbus::MethodCall& m) { m << std::string(kDeviceInterface); },
+        [done = std::move(done)](const CallResult& error, sdbus::MethodReply* reply) {
+            if (error) {
+                done(error, {});
+                return;
+            }
+            PropertyMap properties;
+            try {
+                *reply >> properties;
+            } catch (const sdbus::Error& e) {
+                done(from_sdbus(e), {});
+                return;
+            }
+            done(std::nullopt, std::move(properties));
+        });
 }
 
 }  // namespace btfence::bluez

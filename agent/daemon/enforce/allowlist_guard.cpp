@@ -1,5 +1,9 @@
 #include "enforce/allowlist_guard.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 #include "decision_events.hpp"
 
 namespace btfence::enforce {
@@ -86,32 +90,72 @@ void AllowlistGuard::reset() {
 
 void AllowlistGuard::apply(const bluez::AdapterState& adapter, const char* why) {
     const policy::Policy& policy = policies_.current();
-    const auto list = policy.service_allowlist();
     if (policy.mode == policy::Mode::Audit) {
         audit::Event event =
             policy_event(audit::Action::ServiceAllowlistApplied, &policy,
                          "Audit mode: would set the service allowlist of " + adapter.name);
         event.outcome = audit::Outcome::Unknown;
-        event.reason = "[" + join(list) + "]";
+        event.reason = "[" + join(policy.service_allowlist()) + "]";
         event.trigger = why;
         emit_(std::move(event));
         return;
     }
-    applying_.insert(adapter.path);
-    const std::string path = adapter.path;
-    const std::string name = adapter.name;
-    calls_.set_service_allowlist(
-        path, list, [this, path, name, list, why](const std::optional<std::string>& error) {
-            applying_.erase(path);
-            audit::Event event =
-                policy_event(audit::Action::ServiceAllowlistApplied, &policies_.current(),
-                             (error ? "FAILED to set" : "Set") +
-                                 std::string(" the service allowlist of ") + name);
-            event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
-            event.reason = "[" + join(list) + "]" + (error ? "; " + *error : std::string());
-            event.trigger = why;
-            emit_(std::move(event));
-        });
+    // A newer reason to apply replaces a call in flight or a retry: the answer of the old
+    // call is ignored (its id no longer matches), the list is read from the policy again.
+    const std::uint64_t id = next_id_++;
+    applying_.insert_or_assign(adapter.path, Applying{.id = id,
+                                                      .adapter = adapter,
+                                                      .why = why,
+                                                      .backoff = retries_.backoff(),
+                                                      .retry = {},
+                                                      .failure_reported = false});
+    send(adapter.path, id);
+}
+
+void AllowlistGuard::send(const std::string& path, std::uint64_t id) {
+    const auto list = policies_.current().service_allowlist();
+    calls_.set_service_allowlist(bluez::AdapterPath(path), list,
+                                 [this, path, id, list](const bluez::CallResult& error) {
+                                     answered(path, id, list, error);
+                                 });
+}
+
+void AllowlistGuard::answered(const std::string& path, std::uint64_t id,
+                              const std::vector<std::string>& list,
+                              const bluez::CallResult& error) {
+    const auto it = applying_.find(path);
+    if (it == applying_.end() || it->second.id != id) {
+        return;  // replaced by a newer apply, or the adapter (or bluetoothd) went away
+    }
+    Applying& applying = it->second;
+    const bool retry = error && !error->object_gone() && !error->bluez_gone();
+    if (retry && applying.failure_reported) {
+        const auto delay = applying.backoff.next();
+        spdlog::warn("SetServiceAllowList on {} failed again: {}; retrying in {} ms", path,
+                     error->describe(),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+        applying.retry = retries_.schedule(delay, [this, path, id] { send(path, id); });
+        return;
+    }
+    audit::Event event =
+        policy_event(audit::Action::ServiceAllowlistApplied, &policies_.current(),
+                     (error ? "FAILED to set" : "Set") + std::string(" the service allowlist of ") +
+                         applying.adapter.name + (retry ? " (retrying)" : ""));
+    event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
+    event.reason = "[" + join(list) + "]" + (error ? "; " + error->describe() : std::string());
+    event.trigger = applying.why;
+    if (retry) {
+        applying.failure_reported = true;
+        const auto delay = applying.backoff.next();
+        event.reason +=
+            "; retrying in " +
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()) +
+            " ms and until it succeeds";
+        applying.retry = retries_.schedule(delay, [this, path, id] { send(path, id); });
+    } else {
+        applying_.erase(it);
+    }
+    emit_(std::move(event));
 }
 
 }  // namespace btfence::enforce

@@ -2,8 +2,12 @@
 // Layer 4, profile lockdown where bluetoothd has the admin plugin: sets
 // AdminPolicySet1.SetServiceAllowList to the policy's list on every managed adapter that has
 // it, and puts it back when AdminPolicyStatus1.ServiceAllowList changes behind btfenced's
-// back. Defence in depth only: it blocks profiles, not pairing (PRODUCT.md §1).
+// back. Defence in depth only: it blocks profiles, not pairing (docs/bluez-facts.md).
+// A failed SetServiceAllowList is retried with backoff until it succeeds, the adapter goes
+// away or turns out not to have the interface, or bluetoothd leaves.
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 
@@ -11,6 +15,7 @@
 #include "bluez/bluez_calls.hpp"
 #include "bluez/mirror.hpp"
 #include "policy_store.hpp"
+#include "retry/retry_queue.hpp"
 
 namespace btfence::enforce {
 
@@ -18,8 +23,9 @@ class AllowlistGuard {
   public:
     using Emit = std::function<void(audit::Event)>;
 
-    AllowlistGuard(bluez::BluezCalls& calls, const PolicyStore& policies, Emit emit)
-        : calls_(calls), policies_(policies), emit_(std::move(emit)) {}
+    AllowlistGuard(bluez::BluezCalls& calls, retry::RetryQueue& retries,
+                   const PolicyStore& policies, Emit emit)
+        : calls_(calls), retries_(retries), policies_(policies), emit_(std::move(emit)) {}
 
     void adapter_added(const bluez::AdapterState& adapter);
     /// The allowlist reported by bluetoothd changed (or the admin interfaces appeared).
@@ -32,12 +38,27 @@ class AllowlistGuard {
   private:
     [[nodiscard]] bool wanted_on(const bluez::AdapterState& adapter) const;
     void apply(const bluez::AdapterState& adapter, const char* why);
+    void send(const std::string& path, std::uint64_t id);
+    void answered(const std::string& path, std::uint64_t id, const std::vector<std::string>& list,
+                  const bluez::CallResult& error);
+
+    /// A SetServiceAllowList in flight, or failed and waiting for its retry.
+    struct Applying {
+        std::uint64_t id = 0;
+        bluez::AdapterState adapter;
+        std::string why;
+        retry::Backoff backoff;
+        retry::RetryQueue::Handle retry;
+        bool failure_reported = false;
+    };
 
     bluez::BluezCalls& calls_;
+    retry::RetryQueue& retries_;
     const PolicyStore& policies_;
     Emit emit_;
     std::set<std::string> unavailable_reported_;  ///< adapters told to lack AdminPolicySet1
-    std::set<std::string> applying_;              ///< adapters with a SetServiceAllowList in flight
+    std::map<std::string, Applying> applying_;    ///< by adapter path
+    std::uint64_t next_id_ = 1;
 };
 
 }  // namespace btfence::enforce

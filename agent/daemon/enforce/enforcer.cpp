@@ -5,11 +5,6 @@
 namespace btfence::enforce {
 namespace {
 
-std::string adapter_path_of(const std::string& device_path) {
-    const auto slash = device_path.rfind('/');
-    return slash == std::string::npos ? std::string() : device_path.substr(0, slash);
-}
-
 // What made the device engaged, for the audit trail: "Paired,Connected".
 std::string engagement_of(const bluez::DeviceState& device) {
     std::string out;
@@ -57,6 +52,7 @@ void Enforcer::device_changed(const bluez::DeviceState& device, bluez::FactChang
 }
 
 void Enforcer::device_removed(const std::string& path) {
+    remover_.device_gone(path);
     tracking_.erase(path);
     grandfathered_.erase(path);
 }
@@ -73,6 +69,7 @@ void Enforcer::sweep(SweepKind kind) {
 }
 
 void Enforcer::reset() {
+    remover_.abandon_all();
     tracking_.clear();
 }
 
@@ -82,9 +79,9 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
         // Only a bond or trust makes a device a threat: HID, audio and file transfer need one
         // (or an AuthorizeService the gate refuses). A connection alone is left to finish:
         // cutting an LE link while its pairing is still being set up crashed the Debian 12
-        // kernel's Bluetooth stack in the e2e VM (hci_chan_del list corruption), taking
-        // bluetoothd with it. Advertisers are neither acted on nor logged (a crowded room
-        // would flood the audit trail), nor tracked.
+        // kernel's Bluetooth stack, taking bluetoothd with it (docs/bluez-facts.md fact 17,
+        // docs/architecture.md layer 2). Advertisers are neither acted on nor logged (a
+        // crowded room would flood the audit trail), nor tracked.
         tracking_.erase(device.path);
         return;
     }
@@ -93,6 +90,8 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
     const policy::Decision decision = decide_device(policy, device, clock_.now());
 
     if (decision.allowed() || !decision.managed) {
+        remover_.withdraw(device.path);  // a removal started under an earlier policy
+        tracking.audit_reported_key.clear();
         const bool bonded = device.facts.paired || device.facts.bonded;
         if (bonded && !tracking.bond_reported) {
             tracking.bond_reported = true;
@@ -126,11 +125,12 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
     }
 
     if (decision.mode == policy::Mode::Audit) {
-        const std::string key = decision.rule_id + "|" + engagement_of(device);
-        if (tracking.audit_reported_key == key) {
-            return;  // already reported this would-be removal
+        // Once per denial, as enforce mode removes once: a bond that also becomes Trusted or
+        // Connected is the same would-be removal. A different deciding rule is a new one.
+        if (tracking.audit_reported_key == decision.rule_id) {
+            return;
         }
-        tracking.audit_reported_key = key;
+        tracking.audit_reported_key = decision.rule_id;
         audit::Event event =
             device_event(audit::Action::DeviceRemoved, device, decision, policy, trigger);
         event.outcome = audit::Outcome::Unknown;
@@ -144,51 +144,15 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
 
 void Enforcer::remove(const bluez::DeviceState& device, const policy::Decision& decision,
                       const std::string& trigger) {
-    auto& tracking = tracking_[device.path];
-    if (tracking.removal_in_flight) {
-        return;
+    if (remover_.active(device.path)) {
+        return;  // under way: it retries by itself and reports its outcome once
     }
-    tracking.removal_in_flight = true;
     const policy::Policy& policy = policies_.current();
     audit::Event event =
         device_event(audit::Action::DeviceRemoved, device, decision, policy, trigger);
     event.message =
         "Removed " + label(device) + " (" + engagement_of(device) + "): rule " + decision.rule_id;
-    const std::string path = device.path;
-
-    // Disconnect first and remove once bluetoothd has answered it. Removing a device while a
-    // pairing with it is still in progress makes bluetoothd 5.66 touch the freed device when
-    // the bonding attempt completes (seen crashing it in the e2e VM); the disconnection ends
-    // that attempt first. A device that is not connected answers NotConnected at once.
-    const std::string adapter = adapter_path_of(path);
-    calls_.disconnect_device(
-        path, [this, path, adapter, event = std::move(event)](
-                  const std::optional<std::string>& /*disconnect_error*/) mutable {
-            calls_.remove_device(adapter, path,
-                                 [this, path, event = std::move(event)](
-                                     const std::optional<std::string>& error) mutable {
-                                     finish_removal(path, std::move(event), error);
-                                 });
-        });
-}
-
-void Enforcer::finish_removal(const std::string& path, audit::Event event,
-                              const std::optional<std::string>& error) {
-    const bool already_gone = error && error->find("DoesNotExist") != std::string::npos;
-    if (error && !already_gone) {
-        event.outcome = audit::Outcome::Failure;
-        event.reason += "; RemoveDevice failed: " + *error;
-        event.message = "FAILED to remove: " + event.message;
-        if (auto it = tracking_.find(path); it != tracking_.end()) {
-            it->second.removal_in_flight = false;  // the next change of the device tries again
-        }
-    } else {
-        event.outcome = audit::Outcome::Success;
-        if (already_gone) {
-            event.reason += "; bluetoothd had already removed it";
-        }
-    }
-    emit_(std::move(event));
+    remover_.start(bluez::DevicePath(device.path), RemovalPlan{}, std::move(event));
 }
 
 }  // namespace btfence::enforce

@@ -14,7 +14,9 @@
 #include "bluez/mirror.hpp"
 #include "btfence/policy/decision.hpp"
 #include "clock.hpp"
+#include "enforce/removal.hpp"
 #include "policy_store.hpp"
+#include "retry/retry_queue.hpp"
 
 namespace btfence::enforce {
 
@@ -28,43 +30,45 @@ class Enforcer {
   public:
     using Emit = std::function<void(audit::Event)>;
 
-    Enforcer(const bluez::BluezMirror& mirror, bluez::BluezCalls& calls,
-             const PolicyStore& policies, const DecisionClock& clock, Emit emit)
+    Enforcer(const bluez::BluezMirror& mirror, bluez::BluezCalls& calls, retry::RetryQueue& retries,
+             const PolicyStore& policies, const DecisionClock& clock, const Emit& emit)
         : mirror_(mirror),
-          calls_(calls),
           policies_(policies),
           clock_(clock),
-          emit_(std::move(emit)) {}
+          emit_(emit),
+          remover_(calls, retries, emit) {}
 
     /// A device appeared or a fact a decision depends on changed.
     void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added);
+    /// The device's Device1 interface went away (only that: other interfaces of the same
+    /// object, Battery1 or MediaControl1, come and go with connections).
     void device_removed(const std::string& path);
     /// Re-decides every known device.
     void sweep(SweepKind kind);
-    /// bluetoothd went away: removals in flight will never be answered.
+    /// bluetoothd went away: removals under way end as abandoned; its return sweeps again.
     void reset();
+
+    /// Removals started and not yet ended (retrying included).
+    [[nodiscard]] std::size_t removals_under_way() const { return remover_.active_count(); }
 
     /// Devices kept under `existing_bonds = "keep"` (bonded and denied at start-up).
     [[nodiscard]] std::size_t grandfathered_count() const { return grandfathered_.size(); }
 
   private:
     struct Tracking {
-        bool removal_in_flight = false;
         bool bond_reported = false;      ///< bond-kept already said for this bond
-        std::string audit_reported_key;  ///< audit mode: the would-remove already reported
+        std::string audit_reported_key;  ///< audit mode: rule of the would-remove reported
     };
 
     void evaluate(const bluez::DeviceState& device, const std::string& trigger, SweepKind* sweep);
-    void finish_removal(const std::string& path, audit::Event event,
-                        const std::optional<std::string>& error);
     void remove(const bluez::DeviceState& device, const policy::Decision& decision,
                 const std::string& trigger);
 
     const bluez::BluezMirror& mirror_;
-    bluez::BluezCalls& calls_;
     const PolicyStore& policies_;
     const DecisionClock& clock_;
     Emit emit_;
+    Remover remover_;
     std::unordered_map<std::string, Tracking> tracking_;  ///< by device path
     std::unordered_set<std::string> grandfathered_;       ///< device paths
 };

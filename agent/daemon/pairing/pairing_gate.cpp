@@ -54,6 +54,9 @@ std::string_view to_string(AgentRequest request) {
 
 GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_path,
                                const std::string& detail) const {
+    if (!mirror_.loaded()) {
+        return not_loaded(request, device_path);
+    }
     const bluez::DeviceState* device = mirror_.device(device_path);
     if (device == nullptr) {
         return unknown_device(request, device_path);
@@ -97,9 +100,25 @@ GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_p
     return answer;
 }
 
+GateAnswer PairingGate::not_loaded(AgentRequest request, const std::string& device_path) const {
+    // bluetoothd's objects are not loaded yet (GetManagedObjects failed and is being retried,
+    // bluez::BluezWatch): what btfenced knows of the device may be half of it. Fail closed.
+    GateAnswer answer = unknown_device(request, device_path);
+    answer.error_message = "btfence: bluetoothd's devices are not loaded yet";
+    answer.event.rule_id = "bluez-not-loaded";
+    answer.event.reason =
+        "bluetoothd's objects are not loaded yet (GetManagedObjects has not succeeded); refused "
+        "to fail closed";
+    answer.event.message = std::string(answer.accept ? "Accepted " : "Refused ") +
+                           std::string(to_string(request)) + " for " + device_path +
+                           ": bluetoothd's devices are not loaded yet";
+    return answer;
+}
+
 GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& device_path) const {
-    // Reached only after bluez::DeviceLookup asked bluetoothd for the device and got nothing
-    // (or bluetoothd left meanwhile): nothing to decide on, so refuse (fail closed).
+    // Reached only after bluez::DeviceLookup asked bluetoothd for the device and did not get
+    // it (unknown to bluetoothd, no answer, or bluetoothd left): nothing to decide on, so
+    // refuse (fail closed).
     GateAnswer answer;
     const policy::Policy& policy = policies_.current();
     answer.accept = is_display_only(request) || policy.mode == policy::Mode::Audit;
@@ -112,7 +131,8 @@ GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& 
     answer.event.rule_id = "unknown-device";
     answer.event.verdict = policy::Verdict::Deny;
     answer.event.reason =
-        "device object not known to btfenced nor to bluetoothd; refused to fail closed";
+        "device object not known to btfenced, and bluetoothd did not provide it (unknown to it, "
+        "no answer, or it left the bus); refused to fail closed";
     answer.event.trigger = std::string(to_string(request));
     audit::DeviceInfo info;
     info.object_path = device_path;

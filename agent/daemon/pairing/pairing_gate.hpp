@@ -45,6 +45,7 @@ class PairingGate {
   private:
     [[nodiscard]] GateAnswer unknown_device(AgentRequest request,
                                             const std::string& device_path) const;
+    [[nodiscard]] GateAnswer not_loaded(AgentRequest request, const std::string& device_path) const;
 
     const bluez::BluezMirror& mirror_;
     const PolicyStore& policies_;

@@ -1,5 +1,6 @@
 // DeviceLookup: a device the mirror does not hold is fetched from bluetoothd before the
-// pairing gate decides about it; nothing waiting is ever left without an answer.
+// pairing gate decides about it; nothing waiting is ever left without an answer, and every
+// fetch ends (its budget slot is freed) whatever bluetoothd answers.
 #include "bluez/device_lookup.hpp"
 
 #include <gtest/gtest.h>
@@ -12,16 +13,17 @@ namespace {
 
 class ADeviceLookup : public ::testing::Test {
   protected:
-    ADeviceLookup() { calls.defer_get_all = true; }
-
-    /// What bluetoothd's GetAll(org.bluez.Device1) returns for `device`.
-    static bluez::PropertyMap properties_of(const DeviceBuilder& device) {
-        return device.interfaces().at("org.bluez.Device1");
+    /// Answers the oldest waiting GetAll with what bluetoothd holds for `device`.
+    void answer_with(const DeviceBuilder& device) {
+        calls.device_properties[device.path()] = device.interfaces().at("org.bluez.Device1");
+        calls.answer("GetAll");
     }
 
     bluez::BluezMirror mirror;
     RecordingBluezCalls calls;
-    bluez::DeviceLookup lookup{mirror, calls};
+    FakeWakeupTimer timer;
+    retry::RetryQueue retries{timer, retry::BackoffSettings{}};
+    bluez::DeviceLookup lookup{mirror, calls, retries};
     int answered = 0;
     std::function<void()> count_answer = [this] { ++answered; };
 };
@@ -46,7 +48,7 @@ TEST_F(ADeviceLookup, FetchesAnUnknownDeviceAndAnswersOnlyOnceItIsInTheMirror) {
     ASSERT_EQ(calls.count("GetAll"), 1U);
     EXPECT_EQ(calls.calls.back().path, key.path());
 
-    calls.answer_get_all(properties_of(key));
+    answer_with(key);
     EXPECT_EQ(answered, 1);
     EXPECT_TRUE(known_when_answered);
     EXPECT_EQ(mirror.device(key.path())->facts.uuids, kFidoUuids);
@@ -58,7 +60,7 @@ TEST_F(ADeviceLookup, JoinsRequestsForTheSameDeviceIntoOneCall) {
     lookup.ensure_known(key.path(), count_answer);
     lookup.fetch_in_background(key.path());
     EXPECT_EQ(calls.count("GetAll"), 1U);
-    calls.answer_get_all(properties_of(key));
+    answer_with(key);
     EXPECT_EQ(answered, 2);
     EXPECT_EQ(lookup.in_flight(), 0U);
 }
@@ -66,9 +68,11 @@ TEST_F(ADeviceLookup, JoinsRequestsForTheSameDeviceIntoOneCall) {
 TEST_F(ADeviceLookup, StillAnswersWhenBluetoothdDoesNotKnowTheDevice) {
     DeviceBuilder ghost;
     lookup.ensure_known(ghost.path(), count_answer);
-    calls.answer_get_all({}, "org.freedesktop.DBus.Error.UnknownObject: no such object");
+    calls.answer("GetAll", RecordingBluezCalls::error(bluez::ErrorKind::UnknownObject));
     EXPECT_EQ(answered, 1) << "the gate must still answer (it refuses an unknown device)";
     EXPECT_EQ(mirror.device(ghost.path()), nullptr);
+    EXPECT_EQ(lookup.in_flight(), 0U) << "no retry for a device bluetoothd does not have";
+    EXPECT_FALSE(timer.armed().has_value());
 }
 
 TEST_F(ADeviceLookup, PrefersASignalThatArrivedWhileTheCallWasOut) {
@@ -78,7 +82,7 @@ TEST_F(ADeviceLookup, PrefersASignalThatArrivedWhileTheCallWasOut) {
     key.flag("Paired").add_to(mirror);  // InterfacesAdded, newer than the GetAll reply
     DeviceBuilder stale = key;
     stale.properties.erase("Paired");
-    calls.answer_get_all(properties_of(stale));
+    answer_with(stale);
     EXPECT_EQ(answered, 1);
     EXPECT_TRUE(mirror.device(key.path())->facts.paired);
 }
@@ -89,7 +93,7 @@ TEST_F(ADeviceLookup, AnswersEveryoneWaitingWhenBluetoothdGoesAwayAndIgnoresLate
     lookup.ensure_known(key.path(), count_answer);
     lookup.reset();
     EXPECT_EQ(answered, 1);
-    calls.answer_get_all(properties_of(key));  // a reply from the bluetoothd that left
+    answer_with(key);  // a reply from the bluetoothd that left
     EXPECT_EQ(answered, 1);
     EXPECT_EQ(mirror.device(key.path()), nullptr);
 }
@@ -102,6 +106,48 @@ TEST_F(ADeviceLookup, BoundsBackgroundFetchesButNeverDropsAPairingQuestion) {
     DeviceBuilder key;
     lookup.ensure_known(key.path(), count_answer);
     EXPECT_EQ(calls.count("GetAll"), bluez::DeviceLookup::kMaxBackgroundFetches + 1);
+}
+
+TEST_F(ADeviceLookup, RefusesAtOnceOnATimeoutAndKeepsFetchingInTheBackground) {
+    DeviceBuilder key;
+    key.uuids(kFidoUuids).flag("Paired");
+    lookup.ensure_known(key.path(), count_answer);
+    calls.answer("GetAll", RecordingBluezCalls::error(bluez::ErrorKind::NoReply));
+    EXPECT_EQ(answered, 1) << "bluetoothd's agent call cannot wait for a backoff";
+    EXPECT_EQ(mirror.device(key.path()), nullptr);
+    EXPECT_EQ(lookup.background_in_flight(), 1U);
+
+    timer.advance(std::chrono::seconds(1));
+    ASSERT_EQ(calls.waiting("GetAll"), 1U) << "retried";
+    answer_with(key);
+    EXPECT_TRUE(mirror.device(key.path())->facts.paired) << "the bonded device is known now";
+    EXPECT_EQ(lookup.in_flight(), 0U);
+    EXPECT_EQ(lookup.background_in_flight(), 0U);
+    EXPECT_FALSE(timer.armed().has_value());
+}
+
+TEST_F(ADeviceLookup, FreesItsBudgetWhateverHappensToTheCalls) {
+    // A GetAll that bluetoothd never answers still completes (as NoReply, or Cancelled when
+    // bluetoothd leaves): the budget of background fetches is never used up for good.
+    for (std::size_t i = 0; i < bluez::DeviceLookup::kMaxBackgroundFetches; ++i) {
+        lookup.fetch_in_background("/org/bluez/hci0/dev_00_00_00_00_01_" + std::to_string(i));
+    }
+    ASSERT_EQ(lookup.background_in_flight(), bluez::DeviceLookup::kMaxBackgroundFetches);
+    for (std::size_t i = 0; i < bluez::DeviceLookup::kMaxBackgroundFetches / 2; ++i) {
+        calls.answer("GetAll", RecordingBluezCalls::error(bluez::ErrorKind::NoReply));
+    }
+    calls.settle();  // the others: bluetoothd does not know them
+    EXPECT_EQ(lookup.background_in_flight(), bluez::DeviceLookup::kMaxBackgroundFetches / 2)
+        << "the timed-out ones retry";
+    timer.advance(std::chrono::seconds(1));
+    calls.settle();
+    EXPECT_EQ(lookup.background_in_flight(), 0U);
+    EXPECT_EQ(lookup.in_flight(), 0U);
+
+    lookup.fetch_in_background("/org/bluez/hci0/dev_00_00_00_00_02_00");
+    calls.cancel_all();
+    lookup.reset();
+    EXPECT_EQ(lookup.in_flight(), 0U);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ class EnforcerRig : public bluez::MirrorObserver {
   public:
     explicit EnforcerRig(const std::string& policy_toml)
         : policy(policy_toml),
-          enforcer(mirror, calls, policy.store(), clock,
+          enforcer(mirror, calls, retries, policy.store(), clock,
                    [this](audit::Event e) { events.push_back(std::move(e)); }) {
         mirror.set_observer(this);
         add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
@@ -31,8 +31,23 @@ class EnforcerRig : public bluez::MirrorObserver {
     void adapter_allowlist_changed(const bluez::AdapterState&) override {}
     void device_unknown(const std::string&) override {}
 
+    /// A PropertiesChanged, then bluetoothd answers every call it caused (as scripted).
     void set(const std::string& path, const bluez::PropertyMap& changed) {
+        set_unanswered(path, changed);
+        calls.settle();
+    }
+    /// A PropertiesChanged; the calls it causes stay waiting for an answer.
+    void set_unanswered(const std::string& path, const bluez::PropertyMap& changed) {
         mirror.properties_changed(path, "org.bluez.Device1", changed);
+    }
+    void sweep(enforce::SweepKind kind) {
+        enforcer.sweep(kind);
+        calls.settle();
+    }
+    /// The retry timer moves on by `by`; bluetoothd answers what the retries sent.
+    void wait(retry::Clock::duration by) {
+        timer.advance(by);
+        calls.settle();
     }
     [[nodiscard]] std::size_t count(audit::Action action) const {
         std::size_t n = 0;
@@ -41,11 +56,30 @@ class EnforcerRig : public bluez::MirrorObserver {
         }
         return n;
     }
-    [[nodiscard]] const audit::Event& last() const { return events.back(); }
+    /// The last event; fails the test (instead of reading past the end) when there is none.
+    [[nodiscard]] const audit::Event& last() const {
+        if (events.empty()) {
+            ADD_FAILURE() << "no audit event was emitted";
+            static const audit::Event none;
+            return none;
+        }
+        return events.back();
+    }
+    [[nodiscard]] std::vector<audit::Event> all(audit::Action action) const {
+        std::vector<audit::Event> out;
+        for (const auto& e : events) {
+            if (e.action == action) {
+                out.push_back(e);
+            }
+        }
+        return out;
+    }
 
     bool live = true;  ///< false: devices arrive silently, as before a start-up sweep
     bluez::BluezMirror mirror;
     RecordingBluezCalls calls;
+    FakeWakeupTimer timer;
+    retry::RetryQueue retries{timer, retry::BackoffSettings{}};
     FixedClock clock{"2026-12-01T12:00:00Z"};
     TempPolicy policy;
     std::vector<audit::Event> events;
@@ -124,7 +158,9 @@ TEST(AuditMode, ReportsTheWouldBeRemovalOnceAndCallsNothing) {
     rig.set(keyboard.path(), {{"Trusted", sdbus::Variant(true)}});
 
     EXPECT_TRUE(rig.calls.calls.empty());
-    ASSERT_GE(rig.count(audit::Action::DeviceRemoved), 1U);
+    // Once: becoming Trusted as well is the same would-be removal, as in enforce mode.
+    ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
+    EXPECT_EQ(rig.last().action, audit::Action::DeviceRemoved);
     EXPECT_EQ(rig.last().mode, policy::Mode::Audit);
     EXPECT_EQ(rig.last().outcome, audit::Outcome::Unknown);
 }
@@ -151,7 +187,7 @@ TEST(ExistingBondsKeep, GrandfathersBondsFoundAtStartupButNotNewOnes) {
         .flag("Bonded")
         .add_to(rig.mirror);
     rig.live = true;
-    rig.enforcer.sweep(enforce::SweepKind::Startup);
+    rig.sweep(enforce::SweepKind::Startup);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
     EXPECT_EQ(rig.enforcer.grandfathered_count(), 1U);
     rig.set(old_keyboard.path(), {{"Connected", sdbus::Variant(true)}});
@@ -171,7 +207,7 @@ TEST(ExistingBondsEnforce, RemovesDeniedBondsAtTheStartupSweep) {
     DeviceBuilder key;
     key.at("AA:BB:CC:DD:EE:09").uuids(kFidoUuids).flag("Paired").add_to(rig.mirror);
     rig.live = true;
-    rig.enforcer.sweep(enforce::SweepKind::Startup);
+    rig.sweep(enforce::SweepKind::Startup);
     ASSERT_EQ(rig.calls.count("RemoveDevice"), 1U);
     EXPECT_EQ(rig.calls.calls.back().argument, keyboard.path());
     EXPECT_EQ(rig.count(audit::Action::BondKept), 1U);
@@ -189,10 +225,10 @@ expires = 2026-12-01T13:00:00Z
     keyboard.uuids(kKeyboardUuids).flag("Paired").add_to(rig.mirror);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
     rig.clock.set("2026-12-01T12:59:59Z");
-    rig.enforcer.sweep(enforce::SweepKind::Timer);
+    rig.sweep(enforce::SweepKind::Timer);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
     rig.clock.set("2026-12-01T13:00:00Z");
-    rig.enforcer.sweep(enforce::SweepKind::Timer);
+    rig.sweep(enforce::SweepKind::Timer);
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
 }
 
@@ -205,22 +241,190 @@ default = "allow"
     DeviceBuilder odd;
     odd.properties["UUIDs"] = sdbus::Variant(std::string("not-a-list"));
     odd.flag("Paired").add_to(rig.mirror);
+    rig.calls.settle();
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
     EXPECT_EQ(rig.last().rule_id, "malformed-properties");
 }
 
-TEST(AFailedRemoval, IsAuditedAsFailureAndRetriedOnTheNextChange) {
+TEST(AFailedRemoval, IsRetriedWithBackoffWithoutWaitingForTheDeviceToChange) {
     EnforcerRig rig(kPasskeyOnlyPolicy);
-    rig.calls.fail_with = "org.bluez.Error.Failed: busy";
+    rig.calls.fail_next("RemoveDevice", RecordingBluezCalls::error(bluez::ErrorKind::Failed), 2);
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
+    rig.set(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+
+    ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Failure) << "the first failure is audited";
+    EXPECT_NE(rig.last().reason.find("retrying"), std::string::npos) << rig.last().reason;
+    ASSERT_TRUE(rig.timer.armed().has_value()) << "a retry is due";
+
+    rig.wait(std::chrono::milliseconds(999));
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U) << "retried before its backoff";
+    rig.wait(std::chrono::milliseconds(1));
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 2U) << "first retry after 1 s";
+    EXPECT_EQ(rig.count(audit::Action::DeviceRemoved), 1U) << "later failures are only logged";
+    rig.wait(std::chrono::seconds(2));
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 3U) << "second retry 2 s later";
+
+    ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 2U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+    EXPECT_NE(rig.last().reason.find("after 2 failed attempt(s)"), std::string::npos)
+        << rig.last().reason;
+    EXPECT_FALSE(rig.timer.armed().has_value()) << "no timer once nothing is pending";
+    EXPECT_EQ(rig.enforcer.removals_under_way(), 0U);
+    EXPECT_EQ(rig.calls.count("Disconnect"), 1U) << "a retry repeats RemoveDevice only";
+}
+
+TEST(TheRetryBackoff, DoublesUpToItsCap) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    rig.calls.fail_always("RemoveDevice", RecordingBluezCalls::error(bluez::ErrorKind::NotReady));
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
+    rig.set(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+    std::size_t expected = 1;
+    for (const int delay : {1, 2, 4, 8, 16, 30, 30}) {
+        rig.wait(std::chrono::seconds(delay) - std::chrono::milliseconds(1));
+        EXPECT_EQ(rig.calls.count("RemoveDevice"), expected) << "early, before " << delay << " s";
+        rig.wait(std::chrono::milliseconds(1));
+        EXPECT_EQ(rig.calls.count("RemoveDevice"), ++expected) << "late, after " << delay << " s";
+    }
+    EXPECT_EQ(rig.count(audit::Action::DeviceRemoved), 1U) << "only the first failure audited";
+}
+
+TEST(AnInterfaceOtherThanDevice1GoingAway, DoesNotStopTheRemoval) {
+    // bluetoothd drops Battery1 and MediaControl1 when the link goes down, i.e. while the
+    // Disconnect of a removal is pending: the removal must go on to RemoveDevice.
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder headset;
+    headset.uuids(kKeyboardUuids).flag("Connected").add_to(rig.mirror);
+    rig.set_unanswered(headset.path(), {{"Paired", sdbus::Variant(true)}});
+    ASSERT_EQ(rig.calls.waiting("Disconnect"), 1U);
+
+    rig.mirror.interfaces_removed(headset.path(),
+                                  {"org.bluez.Battery1", "org.bluez.MediaControl1"});
+    rig.calls.answer("Disconnect");
+    ASSERT_EQ(rig.calls.waiting("RemoveDevice"), 1U) << "RemoveDevice was not sent";
+    rig.calls.answer("RemoveDevice");
+    ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+}
+
+TEST(ADisconnectThatTimesOut, StillEndsInRemoveDevice) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).flag("Connected").add_to(rig.mirror);
+    rig.set_unanswered(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+    rig.calls.answer("Disconnect", RecordingBluezCalls::error(bluez::ErrorKind::NoReply));
+    ASSERT_EQ(rig.calls.waiting("RemoveDevice"), 1U);
+    rig.calls.settle();
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+}
+
+TEST(ARemoveDeviceAnsweredDoesNotExist, EndsTheRemovalAsSuccessWithoutRetrying) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    rig.calls.fail_next("RemoveDevice", RecordingBluezCalls::error(bluez::ErrorKind::DoesNotExist));
     DeviceBuilder keyboard;
     keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
     rig.set(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
     ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
-    EXPECT_EQ(rig.last().outcome, audit::Outcome::Failure);
-    rig.calls.fail_with.reset();
-    rig.set(keyboard.path(), {{"Connected", sdbus::Variant(true)}});
-    EXPECT_EQ(rig.calls.count("RemoveDevice"), 2U);
     EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+    EXPECT_NE(rig.last().reason.find("already removed"), std::string::npos);
+    EXPECT_FALSE(rig.timer.armed().has_value());
+}
+
+TEST(ADeviceWhoseDevice1VanishesBeforeRemoveDevice, EndsOnceAndSendsNothingMore) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).flag("Connected").add_to(rig.mirror);
+    rig.set_unanswered(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+    rig.mirror.interfaces_removed(keyboard.path(), {"org.bluez.Device1"});
+    ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Unknown) << "the bond may still exist";
+    rig.calls.answer("Disconnect");  // a late answer for a removal that has ended
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
+    EXPECT_EQ(rig.count(audit::Action::DeviceRemoved), 1U) << "reported exactly once";
+}
+
+TEST(ADevice1ThatVanishesWhileRemoveDeviceIsInFlight, IsASuccessReportedOnce) {
+    // bluetoothd removes the object before it replies to RemoveDevice.
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
+    rig.set_unanswered(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+    rig.calls.answer("Disconnect", RecordingBluezCalls::error(bluez::ErrorKind::NotConnected));
+    rig.mirror.interfaces_removed(keyboard.path(), {"org.bluez.Device1"});
+    rig.calls.answer("RemoveDevice");
+    ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+}
+
+TEST(BluetoothdLeavingDuringARemoval, EndsItOnceAndTheNextSweepRemovesTheBond) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    rig.calls.fail_always("RemoveDevice", RecordingBluezCalls::error(bluez::ErrorKind::Failed));
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).flag("Paired").flag("Bonded");
+    rig.live = false;
+    keyboard.add_to(rig.mirror);
+    rig.live = true;
+    rig.sweep(enforce::SweepKind::Startup);
+    ASSERT_TRUE(rig.timer.armed().has_value());
+
+    rig.enforcer.reset();  // bluetoothd left
+    rig.calls.cancel_all();
+    EXPECT_FALSE(rig.timer.armed().has_value()) << "no retry against a bluetoothd that left";
+    const auto removed = rig.all(audit::Action::DeviceRemoved);
+    ASSERT_EQ(removed.size(), 2U) << "the first failure, then the end";
+    EXPECT_EQ(removed.back().outcome, audit::Outcome::Unknown);
+
+    // It comes back with the bond (stored keys survive), and it works again.
+    rig.calls.fail_always("RemoveDevice", std::nullopt);
+    rig.sweep(enforce::SweepKind::Reload);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+    EXPECT_EQ(rig.enforcer.removals_under_way(), 0U);
+}
+
+TEST(AReloadThatAllowsADeviceBeingRemoved, StopsTheRetries) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    rig.calls.fail_always("RemoveDevice", RecordingBluezCalls::error(bluez::ErrorKind::Failed));
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
+    rig.set(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+    ASSERT_TRUE(rig.timer.armed().has_value());
+
+    rig.policy.write(std::string(kPasskeyOnlyPolicy) + R"(
+[[rule]]
+id = "kbd"
+verdict = "allow"
+address = ["AA:BB:CC:DD:EE:01"]
+)");
+    ASSERT_FALSE(rig.policy.store().load().has_value());
+    rig.sweep(enforce::SweepKind::Reload);
+    EXPECT_FALSE(rig.timer.armed().has_value());
+    EXPECT_EQ(rig.enforcer.removals_under_way(), 0U);
+    const auto sent = rig.calls.count("RemoveDevice");
+    rig.wait(std::chrono::minutes(5));
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), sent) << "an allowed bond must be kept";
+    EXPECT_EQ(rig.count(audit::Action::BondKept), 1U);
+}
+
+TEST(ARemovalWithABlockStep, BlocksThenDisconnectsThenRemoves) {
+    RecordingBluezCalls calls;
+    FakeWakeupTimer timer;
+    retry::RetryQueue retries(timer, {});
+    std::vector<audit::Event> events;
+    enforce::Remover remover(calls, retries, [&](audit::Event e) { events.push_back(e); });
+    const bluez::DevicePath device("/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01");
+    remover.start(device, enforce::RemovalPlan{.block_first = true}, audit::Event{});
+    remover.start(device, enforce::RemovalPlan{.block_first = true}, audit::Event{});
+    calls.answer("Block", RecordingBluezCalls::error(bluez::ErrorKind::Failed));
+    calls.settle();
+    ASSERT_EQ(calls.calls.size(), 3U) << "one removal, however often it is asked for";
+    EXPECT_EQ(calls.calls[0].method, "Block");
+    EXPECT_EQ(calls.calls[1].method, "Disconnect");
+    EXPECT_EQ(calls.calls[2].method, "RemoveDevice");
+    EXPECT_EQ(calls.calls[2].path, "/org/bluez/hci0");
+    ASSERT_EQ(events.size(), 1U);
+    EXPECT_EQ(events[0].outcome, audit::Outcome::Success);
 }
 
 }  // namespace

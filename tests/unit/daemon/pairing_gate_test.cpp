@@ -18,6 +18,7 @@ struct GateRig {
         add_adapter(mirror, "hci1", "00:AA:01:01:00:01");
         keyboard.named("Keyboard").uuids(kKeyboardUuids).add_to(mirror);
         key.at("AA:BB:CC:DD:EE:0F").named("YubiKey").uuids(kFidoUuids).add_to(mirror);
+        mirror.set_loaded();  // GetManagedObjects answered
     }
     bluez::BluezMirror mirror;
     FixedClock clock{"2026-12-01T12:00:00Z"};
@@ -40,6 +41,20 @@ TEST(TheGate, AcceptsAFidoKeyForEveryRefusableRequest) {
               audit::Action::PairingAllowed);
     EXPECT_EQ(rig.gate.decide(AgentRequest::AuthorizeService, rig.key.path()).event.action,
               audit::Action::ServiceAuthorized);
+}
+
+TEST(TheGate, RefusesEvenAnAllowedKeyUntilBluetoothdsObjectsAreLoaded) {
+    GateRig rig;
+    rig.mirror.clear();  // bluetoothd restarted; its GetManagedObjects has not succeeded yet
+    rig.key.add_to(rig.mirror);  // known from a signal only
+    const auto answer = rig.gate.decide(AgentRequest::RequestAuthorization, rig.key.path());
+    EXPECT_FALSE(answer.accept);
+    EXPECT_EQ(answer.event.action, audit::Action::PairingDenied);
+    EXPECT_EQ(answer.event.rule_id, "bluez-not-loaded");
+    EXPECT_NE(answer.event.reason.find("GetManagedObjects"), std::string::npos);
+
+    rig.mirror.set_loaded();
+    EXPECT_TRUE(rig.gate.decide(AgentRequest::RequestAuthorization, rig.key.path()).accept);
 }
 
 TEST(TheGate, RefusesAKeyboardAndSaysWhy) {

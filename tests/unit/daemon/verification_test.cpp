@@ -89,7 +89,7 @@ class VerificationRig : public bluez::MirrorObserver {
   public:
     VerificationRig()
         : policy(kPasskeyOnlyPolicy),
-          enforcer(mirror, calls, policy.store(), clock,
+          enforcer(mirror, calls, retries, policy.store(), clock,
                    [this](audit::Event e) { events.push_back(std::move(e)); }) {
         mirror.set_observer(this);
         add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
@@ -105,6 +105,8 @@ class VerificationRig : public bluez::MirrorObserver {
 
     bluez::BluezMirror mirror;
     RecordingBluezCalls calls;
+    FakeWakeupTimer timer;
+    retry::RetryQueue retries{timer, retry::BackoffSettings{}};
     FixedClock clock{"2026-12-01T12:00:00Z"};
     TempPolicy policy;
     std::vector<audit::Event> events;
@@ -121,6 +123,7 @@ TEST(AKeyThatFailsVerification, IsRemovedAsASuspectedSpoof) {
     failed.state = policy::VerificationState::Failed;
     failed.detail = "versions [U2F_V2] only";
     rig.mirror.set_verification(key.path(), failed);
+    rig.calls.settle();
 
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
     EXPECT_EQ(rig.events.back().rule_id, "verification-failed");
@@ -135,6 +138,7 @@ TEST(AKeyThatPassesVerification, KeepsItsBond) {
     passed.state = policy::VerificationState::Passed;
     passed.aaguid = "90a3ccdf-635c-4729-a248-9b709135078f";
     rig.mirror.set_verification(key.path(), passed);
+    rig.calls.settle();
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 0U);
 }
 

@@ -51,7 +51,7 @@ class VerifierRig : public bluez::MirrorObserver {
           probe("echo run >> '" + verdict_file.string() + ".runs'; cat '" + verdict_file.string() +
                 "'"),
           policy(policy_text),
-          enforcer(mirror, calls, policy.store(), clock,
+          enforcer(mirror, calls, retries, policy.store(), clock,
                    [this](audit::Event e) { events.push_back(std::move(e)); }),
           verifier(loop, mirror, policy.store(), clock, probe.path(),
                    [this](audit::Event e) { events.push_back(std::move(e)); }) {
@@ -85,9 +85,11 @@ class VerifierRig : public bluez::MirrorObserver {
 
     void next_verdict(const char* json) { std::ofstream(verdict_file) << json << "\n"; }
 
+    /// A PropertiesChanged; bluetoothd then answers the calls it caused.
     void set(const char* property, bool value) {
         mirror.properties_changed(key.path(), "org.bluez.Device1",
                                   {{property, sdbus::Variant(value)}});
+        calls.settle();
     }
     void reconnect() {
         set("ServicesResolved", false);
@@ -104,14 +106,17 @@ class VerifierRig : public bluez::MirrorObserver {
         return n;
     }
 
-    /// Runs the loop until `n` events of `action` were emitted; false after 30 s.
+    /// Runs the loop (bluetoothd answering every call meanwhile) until `n` events of
+    /// `action` were emitted; false after 30 s.
     bool run_until(audit::Action action, std::size_t n = 1) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        calls.settle();
         while (count(action) < n) {
             if (std::chrono::steady_clock::now() > deadline) {
                 return false;
             }
             sd_event_run(loop.get(), 100'000);
+            calls.settle();
         }
         return true;
     }
@@ -125,6 +130,8 @@ class VerifierRig : public bluez::MirrorObserver {
     loop::EventLoop loop;
     bluez::BluezMirror mirror;
     RecordingBluezCalls calls;
+    FakeWakeupTimer timer;
+    retry::RetryQueue retries{timer, retry::BackoffSettings{}};
     FixedClock clock{"2026-12-01T12:00:00Z"};
     TempPolicy policy;
     std::vector<audit::Event> events;

@@ -1,0 +1,226 @@
+"""Convergence under a faulty bluetoothd: calls that fail, answer late or never, interfaces
+that come and go mid-operation. Once each fault clears, every denied bond is gone and every
+allowed one kept (docs/architecture.md, "Calls on bluetoothd"; the fake's InjectFault)."""
+
+import unittest
+
+from harness import ACCEPTED, REJECTED, IntegrationTest
+
+KEYBOARD = "AA:BB:CC:DD:EE:01"
+KEY = "C0:FF:EE:00:00:01"
+
+# A short call timeout and backoff, so that a dropped call and its retries take seconds.
+FAST = ("--bluez-call-timeout-ms", "1500", "--retry-first-ms", "200", "--retry-max-ms", "1000")
+SLOW = 30.0  # deadline for what needs a timeout or a few retries on a loaded machine
+
+
+class ARemovalAgainstAFaultyBluetoothd(IntegrationTest):
+    DAEMON_ARGS = FAST
+
+    def test_remove_device_failing_twice_is_retried_until_the_bond_is_gone(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("RemoveDevice", "error", path=self.adapters["hci0"], count=2,
+                               name="org.bluez.Error.Failed", message="busy")
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
+                           timeout=SLOW)
+        self.assertFalse(self.fake.object_exists(keyboard))
+        tries = self.fake.find_calls("RemoveDevice", args=[keyboard], since=since)
+        self.assertEqual([c["result"] for c in tries],
+                         ["org.bluez.Error.Failed", "org.bluez.Error.Failed", "ok"],
+                         "retried without the device changing again")
+        failed = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                                     event__outcome="failure")
+        self.assertIn("retrying", failed["event"]["reason"])
+        done = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                                   event__outcome="success")
+        self.assertIn("after 2 failed attempt(s)", done["event"]["reason"])
+
+    def test_a_disconnect_never_answered_still_ends_in_remove_device(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("Disconnect", "drop", path=keyboard)
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)  # Connected, then Paired
+        dropped = self.wait_for_call("Disconnect", path=keyboard, since=since)
+        self.assertEqual(dropped["result"], "fault:dropped")
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
+                           timeout=SLOW)
+        self.assertFalse(self.fake.object_exists(keyboard))
+        self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                            event__outcome="success")
+
+    def test_a_disconnect_answered_after_the_timeout_still_ends_in_remove_device(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("Disconnect", "delay", path=keyboard, seconds=4.0)
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
+                           timeout=SLOW)
+
+    def test_a_removal_interrupted_by_a_bluetoothd_restart_is_finished_after_it(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("RemoveDevice", "error", count=0, name="org.bluez.Error.Failed")
+        mark = self.audit.mark()
+        self.fake.bypass_pair(keyboard)
+        self.wait_for_audit("device-removed", since=mark, btfence__device__address=KEYBOARD,
+                            event__outcome="failure")
+        self.fake.stop_bluez(release_agents=False)
+        self.wait_for_audit("device-removed", since=mark, btfence__device__address=KEYBOARD,
+                            event__outcome="unknown")
+        self.fake.clear_faults()
+        since = self.fake.last_seq()
+        self.fake.start_bluez()  # the bond was stored: the keyboard comes back
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
+                           timeout=SLOW)
+        self.assertFalse(self.fake.object_exists(keyboard))
+
+    def test_a_fido_key_is_kept_through_the_same_faults(self):
+        key = self.add_fido_key(KEY)
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("RemoveDevice", "error", count=3)
+        self.fake.inject_fault("Disconnect", "drop", count=1)
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(key)
+        self.fake.bypass_pair(keyboard)
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
+                           timeout=SLOW)
+        self.barrier()
+        self.assert_not_removed(key, since=since)
+
+
+class InterfacesGoingAwayMidCall(IntegrationTest):
+    """Replies that arrive after an interface of the same object went away: the default call
+    timeout (10 s), so that only a lost reply could make these fail."""
+
+    DAEMON_ARGS = ("--retry-first-ms", "200", "--retry-max-ms", "1000")
+
+    def test_battery_and_media_interfaces_going_away_mid_disconnect_do_not_lose_it(self):
+        # bluetoothd drops Battery1 and MediaControl1 when the link goes down, i.e. while
+        # btfenced's Disconnect is pending. That must not lose the Disconnect's answer.
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.add_interface(keyboard, "org.bluez.Battery1", Percentage=80)
+        self.fake.add_interface(keyboard, "org.bluez.MediaControl1", Connected=True)
+        self.fake.inject_fault("Disconnect", "delay", path=keyboard, seconds=3.0)
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)
+        self.wait_for_call("Disconnect", path=keyboard, since=since, result="fault:delayed")
+        self.fake.remove_interfaces(keyboard, "org.bluez.Battery1", "org.bluez.MediaControl1")
+        removal = self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
+                                     timeout=SLOW)
+        self.assertEqual(removal["sender"], self.daemon_sender)
+        self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                            event__outcome="success")
+
+
+class AGetManagedObjectsThatFailsAtStart(IntegrationTest):
+    DAEMON_ARGS = FAST
+
+    def prepare(self):
+        self.keyboard = self.add_keyboard(KEYBOARD, Paired=True, Bonded=True)
+        self.key = self.add_fido_key(KEY)
+        # Until cleared: btfenced's start-up GetManagedObjects fails, again and again.
+        self.fake.inject_fault("GetManagedObjects", "error", count=0,
+                               name="org.freedesktop.DBus.Error.NoReply", message="busy")
+
+    def test_is_not_taken_for_no_devices_the_gate_refuses_meanwhile_and_the_sweep_follows(self):
+        failed = self.wait_for_audit("bluez-found", event__outcome="failure")
+        self.assertIn("GetManagedObjects", failed["event"]["reason"])
+        # Even an allowed key is refused while btfenced cannot see bluetoothd's devices.
+        mark = self.audit.mark()
+        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), REJECTED)
+        refused = self.wait_for_audit("pairing-denied", since=mark)
+        self.assertEqual(refused["rule"]["id"], "bluez-not-loaded")
+        self.assertEqual(self.fake.find_calls("RemoveDevice"), [], "swept on a failed answer")
+        self.assertTrue(self.fake.object_exists(self.keyboard))
+
+        since = self.fake.last_seq()
+        self.fake.clear_faults()
+        self.wait_for_audit("bluez-found", event__outcome="success", timeout=SLOW)
+        self.assert_removed(self.keyboard, since=since)
+        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), ACCEPTED)
+
+
+class AFaultyAgentRegistration(IntegrationTest):
+    DAEMON_ARGS = FAST
+
+    def prepare(self):
+        self.fake.inject_fault("RequestDefaultAgent", "error", count=2,
+                               name="org.bluez.Error.Failed")
+
+    def test_is_retried_until_btfenced_is_the_default_agent(self):
+        # start_daemon() waited for a RequestDefaultAgent answered "ok": the third one.
+        tries = self.fake.find_calls("RequestDefaultAgent", sender=self.daemon_sender)
+        self.assertEqual([c["result"] for c in tries][:3],
+                         ["org.bluez.Error.Failed", "org.bluez.Error.Failed", "ok"])
+        self.wait(lambda: any(a[0] == self.daemon_sender and a[3] for a in self.fake.agents()),
+                  SLOW, lambda: "btfenced is the default agent")
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.assertEqual(self.fake.simulate_pairing(keyboard, "justworks"), REJECTED)
+
+
+class AFaultyServiceAllowlist(IntegrationTest):
+    DAEMON_ARGS = FAST
+    ADAPTERS = (("hci0", "00:AA:01:00:00:00", {"admin_policy": True}),)
+
+    def prepare(self):
+        self.fake.inject_fault("SetServiceAllowList", "error", count=2)
+
+    def test_is_retried_until_bluetoothd_has_the_list(self):
+        applied = self.wait_for_call("SetServiceAllowList", result="ok", timeout=SLOW)
+        self.assertGreaterEqual(len(self.fake.find_calls("SetServiceAllowList")), 3)
+        self.assertIn("0000fffd-0000-1000-8000-00805f9b34fb", applied["args"][0])
+        self.wait_for_audit("service-allowlist-applied", event__outcome="failure")
+        self.wait_for_audit("service-allowlist-applied", event__outcome="success")
+
+
+class LostLookups(IntegrationTest):
+    """A device btfenced does not hold (it missed the InterfacesAdded) is fetched with GetAll
+    when it changes; at most 64 such fetches run at once."""
+
+    DAEMON_ARGS = ("--bluez-call-timeout-ms", "6000", "--retry-first-ms", "200",
+                   "--retry-max-ms", "1000")
+
+    def test_do_not_use_up_the_lookup_budget(self):
+        # 64 unknown devices change while their GetAll is pending, and lose an interface
+        # meanwhile (the old proxy cache dropped the pending call with it, forever).
+        hci0 = self.adapters["hci0"]
+        strangers = [self.fake.add_device_unannounced(hci0, "F1:00:00:00:00:%02X" % i,
+                                                      Name="stranger")
+                     for i in range(64)]
+        for path in strangers:
+            self.fake.add_interface(path, "org.bluez.Battery1", Percentage=50)
+        self.fake.inject_fault("GetAll", "delay", count=64, seconds=3.0)
+        since = self.fake.last_seq()
+        for path in strangers:
+            self.fake.set_device(path, Trusted=True)
+        self.wait(lambda: len(self.fake.find_calls("GetAll", since=since)) >= 64, SLOW,
+                  lambda: "64 GetAll")
+        for path in strangers:
+            self.fake.remove_interfaces(path, "org.bluez.Battery1")
+        # Every fetch completes: each stranger is known, and (trusted, denied) removed.
+        self.wait(lambda: all(self.fake.find_calls("RemoveDevice", args=[p], since=since,
+                                                   result="ok") for p in strangers), SLOW,
+                  lambda: "the 64 strangers fetched and removed")
+        # So the budget is free again: a bonded keyboard btfenced never heard of is fetched
+        # and removed.
+        keyboard = self.fake.add_device_unannounced(hci0, KEYBOARD, Name="Keyboard",
+                                                    UUIDs=["1812"])
+        self.fake.set_device(keyboard, Paired=True, Bonded=True)
+        self.wait_for_call("GetAll", path=keyboard, since=since, timeout=SLOW)
+        self.assert_removed(keyboard, since=since)
+
+    def test_a_lost_get_all_is_retried_and_the_device_still_removed(self):
+        hci0 = self.adapters["hci0"]
+        keyboard = self.fake.add_device_unannounced(hci0, KEYBOARD, Name="Keyboard",
+                                                    UUIDs=["1812"])
+        self.fake.inject_fault("GetAll", "drop", path=keyboard)
+        since = self.fake.last_seq()
+        self.fake.set_device(keyboard, Paired=True, Bonded=True)
+        self.wait_for_call("GetAll", path=keyboard, since=since, result="fault:dropped")
+        self.wait_for_call("GetAll", path=keyboard, since=since, result="ok", timeout=SLOW)
+        self.assert_removed(keyboard, since=since)
+
+
+if __name__ == "__main__":
+    unittest.main()
