@@ -118,7 +118,14 @@ def a_phones_hybrid_advert_is_received_and_nothing_is_removed(ctx):
             seen.update(props)
         return bool(seen)
     ctx.seen_by(ctx.laptop, ctx.play("hybrid-phone"), until=hybrid)
+    # "Nothing removed" means something only if btfenced was there to remove it: running,
+    # bluetoothd's default agent (so registered with this bluetoothd, watching its objects),
+    # and through the barrier (it handled every signal the advert caused).
+    expect(ctx.daemon is not None and ctx.daemon.running(), "btfenced is not running")
+    expect(default_agent_in_bluetoothd_log(ctx) == (btfenced_bus_name(ctx), "/org/btfence/agent"),
+           "btfenced is not bluetoothd's default agent: %s" % (default_agent_in_bluetoothd_log(ctx),))
     ctx.daemon.barrier()
+    expect(ctx.daemon.running(), "btfenced exited while the advert was received")
     for action in ("device-removed", "pairing-denied"):
         event = ctx.daemon.find(action, since=since)
         expect(event is None, "btfenced logged %s: %s" % (action, event and event["message"]))
