@@ -26,8 +26,8 @@ inline constexpr std::string_view kAgentCapability = "NoInputNoOutput";
 class Agent1Object {
   public:
     using EmitLater = std::function<void(audit::Event)>;
-    /// Runs the callback once the mirror holds the device, or once it is known that BlueZ
-    /// does not have it either (bluez::DeviceLookup::ensure_known).
+    /// Runs the callback once the mirror holds the device, or once bluetoothd could not
+    /// provide it (unknown to it, no answer, or gone: bluez::DeviceLookup::ensure_known).
     using EnsureKnown =
         std::function<void(const std::string& device_path, std::function<void()> then)>;
     /// Sends the D-Bus reply for one answer: the method's results, or Rejected.

@@ -1,5 +1,5 @@
 """Group "bluez": what the real bluetoothd 5.66 and the kernel do that btfenced's design rests
-on (PRODUCT.md section 1), shown with the peer tooling and no btfenced running. They also
+on (docs/bluez-facts.md), shown with the peer tooling and no btfenced running. They also
 prove the peer tooling itself: each role is advertised, discovered, connected and paired.
 
 The laptop is hci0, the peers play on hci1. One bluetoothd serves both, so an agent made
