@@ -36,7 +36,8 @@ BluezWatch::BluezWatch(sdbus::IConnection& connection, BluezCalls& calls,
       retries_(retries),
       mirror_(mirror),
       listener_(listener),
-      load_backoff_(retries.backoff()) {}
+      load_backoff_(retries.backoff()),
+      name_owner_backoff_(retries.backoff()) {}
 
 BluezWatch::~BluezWatch() = default;
 
@@ -63,14 +64,37 @@ void BluezWatch::start() {
     bus_proxy_ =
         sdbus::createProxy(connection_, std::string(kDbusService), "/org/freedesktop/DBus");
     bus_proxy_->finishRegistration();
+    ask_name_owner();
+}
+
+void BluezWatch::ask_name_owner() {
+    // The bus proxy lives as long as this watch: its call always completes.
     bus_proxy_->callMethodAsync("GetNameOwner")
         .onInterface(std::string(kDbusService))
         .withArguments(std::string(kService))
         .uponReplyInvoke([this](const sdbus::Error* error, const std::string& owner) {
-            // NameHasNoOwner: bluetoothd is not running yet; NameOwnerChanged will tell us.
-            if (error == nullptr && owner_.empty() && !owner.empty()) {
+            if (!owner_.empty()) {
+                return;  // NameOwnerChanged told us first
+            }
+            if (error == nullptr && !owner.empty()) {
                 owner_appeared(owner);
-            } else if (owner_.empty()) {
+                return;
+            }
+            // NameHasNoOwner: bluetoothd is not running yet; NameOwnerChanged will tell us.
+            // Any other error leaves the question open: ask again, or btfenced would wait
+            // for a NameOwnerChanged that a running bluetoothd never sends.
+            const bool unanswered =
+                error != nullptr && BluezError(error->getName(), error->getMessage()).kind() !=
+                                        ErrorKind::ServiceUnknown;
+            if (unanswered) {
+                name_owner_retry_ = retries_.schedule(name_owner_backoff_.next(), [this] {
+                    if (owner_.empty()) {
+                        ask_name_owner();
+                    }
+                });
+            }
+            if (!absent_reported_) {
+                absent_reported_ = true;
                 listener_.bluez_absent();
             }
         });

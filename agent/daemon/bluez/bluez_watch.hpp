@@ -54,6 +54,7 @@ class BluezWatch {
     void on_interfaces_added(sdbus::Message& message);
     void on_interfaces_removed(sdbus::Message& message);
     void on_properties_changed(sdbus::Message& message);
+    void ask_name_owner();
     void owner_appeared(const std::string& owner);
     void load(std::uint64_t generation);
     void owner_vanished();
@@ -68,6 +69,9 @@ class BluezWatch {
     std::uint64_t generation_ = 0;  ///< bumps on every owner change; stale replies are dropped
     retry::Backoff load_backoff_;
     retry::RetryQueue::Handle load_retry_;
+    retry::Backoff name_owner_backoff_;  ///< GetNameOwner at start, while it fails
+    retry::RetryQueue::Handle name_owner_retry_;
+    bool absent_reported_ = false;
     std::vector<sdbus::Slot> matches_;
     std::unique_ptr<sdbus::IProxy> bus_proxy_;
 };
