@@ -151,6 +151,61 @@ class TheFakeBluez(IntegrationTest):
         self.assertFalse(self.fake.object_exists(self.keyboard))
         self.assertTrue(bool(self.fake.device_property(self.key, "Paired")))
 
+    def other_caller(self, path, interface):
+        """The device as a client other than this test's connection sees it (faults injected
+        by this connection never apply to its own calls)."""
+        return dbus.Interface(self.agent_conn.get_object("org.bluez", path, introspect=False),
+                              interface)
+
+    def call_async(self, method, *args):
+        answers = []
+        method(*args, timeout=20, reply_handler=lambda *r: answers.append("ok"),
+               error_handler=lambda e: answers.append(e.get_dbus_name()))
+        return answers
+
+    def test_injected_faults_answer_with_an_error_late_or_never_for_their_count(self):
+        self.fake.set_device(self.keyboard, Connected=True)
+        device = self.other_caller(self.keyboard, "org.bluez.Device1")
+        self.fake.inject_fault("Disconnect", "error", path=self.keyboard, count=1,
+                               name="org.bluez.Error.InProgress", message="busy")
+        first = self.call_async(device.Disconnect)
+        self.wait(lambda: first, 5, lambda: "the first Disconnect answered")
+        self.assertEqual(first, ["org.bluez.Error.InProgress"])
+        self.assertTrue(bool(self.fake.device_property(self.keyboard, "Connected")),
+                        "an injected error has no effect")
+
+        self.fake.inject_fault("Disconnect", "drop", path=self.keyboard)
+        dropped = self.call_async(device.Disconnect)
+        self.wait(lambda: self.fake.find_calls("Disconnect", result="fault:dropped"), 5,
+                  lambda: "the dropped Disconnect recorded")
+
+        self.fake.inject_fault("Disconnect", "delay", path=self.keyboard, seconds=0.5)
+        late = self.call_async(device.Disconnect)
+        self.wait(lambda: late, 10, lambda: "the delayed Disconnect answered")
+        self.assertEqual(late, ["ok"])
+        self.assertFalse(bool(self.fake.device_property(self.keyboard, "Connected")),
+                         "a delayed call takes effect when it answers")
+        self.assertEqual(dropped, [], "a dropped call is never answered")
+
+        # Counts used up: the next call is served normally (NotConnected now).
+        normal = self.call_async(device.Disconnect)
+        self.wait(lambda: normal, 5, lambda: "a normal Disconnect answered")
+        self.assertEqual(normal, ["org.bluez.Error.NotConnected"])
+
+    def test_single_interfaces_come_and_go_without_their_device(self):
+        removed = []
+        self.conn.add_signal_receiver(
+            lambda path, interfaces: removed.append((str(path), [str(i) for i in interfaces])),
+            signal_name="InterfacesRemoved", dbus_interface="org.freedesktop.DBus.ObjectManager")
+        self.fake.add_interface(self.keyboard, "org.bluez.Battery1", Percentage=55)
+        battery = self.conn.get_object("org.bluez", self.keyboard, introspect=False).Get(
+            "org.bluez.Battery1", "Percentage", dbus_interface="org.freedesktop.DBus.Properties")
+        self.assertEqual(int(battery), 55)
+        self.fake.remove_interfaces(self.keyboard, "org.bluez.Battery1")
+        self.wait(lambda: removed, 5, lambda: "InterfacesRemoved")
+        self.assertEqual(removed, [(self.keyboard, ["org.bluez.Battery1"])])
+        self.assertTrue(self.fake.object_exists(self.keyboard))
+
 
 if __name__ == "__main__":
     unittest.main()
