@@ -366,13 +366,14 @@ using SeenIds = std::map<std::string, int, std::less<>>;
 // Ids the daemon puts in rule.id for decisions no rule made (decision.hpp, and btfenced's
 // fail-closed overrides and non-decision events): a rule may not take one of them.
 bool is_reserved_rule_id(std::string_view id) {
-    static constexpr std::array<std::string_view, 8> kReserved = {kDefaultRuleId,
+    static constexpr std::array<std::string_view, 9> kReserved = {kDefaultRuleId,
                                                                   kUnmanagedRuleId,
                                                                   kMalformedRuleId,
                                                                   kVerificationFailedRuleId,
                                                                   kVerificationInconclusiveRuleId,
                                                                   kVerificationPendingRuleId,
                                                                   "unknown-device",
+                                                                  "bluez-not-loaded",
                                                                   "none"};
     return std::find(kReserved.begin(), kReserved.end(), id) != kReserved.end();
 }

@@ -50,7 +50,7 @@ namespace {
 // events ambiguous.
 TEST(ARuleIdTheDaemonUsesForItsOwnDecisions, IsReservedAtTheId) {
     for (const char* id : {"default", "unmanaged-adapter", "malformed-properties",
-                           "verification-failed", "unknown-device", "none"}) {
+                           "verification-failed", "unknown-device", "bluez-not-loaded", "none"}) {
         const auto result = parse_policy(std::string("[policy]\nversion = 1\n[[rule]]\nid = \"") +
                                              id + "\"\nverdict = \"allow\"\n",
                                          "p.toml");
