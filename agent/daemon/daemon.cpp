@@ -3,6 +3,8 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "bluez/names.hpp"
 #include "decision_events.hpp"
 
@@ -19,7 +21,7 @@ std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
 
 Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
                PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
-               std::string probe_path, const BluezTuning& tuning)
+               std::string probe_path, const std::string& state_dir, const BluezTuning& tuning)
     : loop_(loop),
       connection_(connection),
       auditor_(auditor),
@@ -32,8 +34,10 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Aud
           connection, [&loop](std::function<void()> task) { loop.defer(std::move(task)); },
           tuning.call_timeout),
       lookup_(mirror_, calls_, retries_),
+      grandfathered_(state::StateFile(std::filesystem::path(state_dir) /
+                                      enforce::GrandfatheredBonds::kFileName)),
       gate_(mirror_, policies, clock),
-      enforcer_(mirror_, calls_, retries_, policies, clock,
+      enforcer_(mirror_, calls_, retries_, policies, clock, grandfathered_,
                 [this](audit::Event e) { emit(std::move(e)); }),
       guard_(calls_, retries_, policies, [this](audit::Event e) { emit(std::move(e)); }),
       verifier_(loop, mirror_, policies, clock, std::move(probe_path),
@@ -82,6 +86,18 @@ void Daemon::start() {
                          " rules, mode " + std::string(policy::to_string(policy.mode)) + ")");
     loaded.outcome = audit::Outcome::Success;
     emit(std::move(loaded));
+    if (auto error = grandfathered_.load()) {
+        // Fail closed: no bond is grandfathered until an administrator fixes or removes the
+        // file; it is not replaced behind their back.
+        spdlog::error("cannot read the grandfathered bonds: {}", *error);
+        audit::Event event = policy_event(
+            audit::Action::StateFileError, &policy,
+            "Cannot read the grandfathered bonds (" + grandfathered_.path() +
+                "): no bond is kept under existing_bonds = \"keep\" until it is fixed or removed");
+        event.outcome = audit::Outcome::Failure;
+        event.reason = *error;
+        emit(std::move(event));
+    }
     last_window_check_ = clock_.now();
     arm_rule_window_timer();
 

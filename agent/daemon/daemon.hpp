@@ -40,7 +40,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
   public:
     Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
            PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
-           std::string probe_path, const BluezTuning& tuning = {});
+           std::string probe_path, const std::string& state_dir, const BluezTuning& tuning = {});
     ~Daemon() override;
 
     /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
@@ -87,6 +87,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     bluez::BluezMirror mirror_;
     bluez::SdbusBluezCalls calls_;
     bluez::DeviceLookup lookup_;
+    enforce::GrandfatheredBonds grandfathered_;
     pairing::PairingGate gate_;
     enforce::Enforcer enforcer_;
     enforce::AllowlistGuard guard_;

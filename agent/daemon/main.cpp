@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
         tuning.backoff.first = options.retry_first;
         tuning.backoff.max = options.retry_max;
         btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock,
-                               options.probe_path, tuning);
+                               options.probe_path, options.state_dir, tuning);
 
         loop.on_signal(SIGHUP, [&] { daemon.reload(); });
         loop.on_signal(SIGTERM, [&] { daemon.stop(); });

@@ -388,6 +388,8 @@ class Btfenced:
         if not self.binary or not os.access(self.binary, os.X_OK):
             raise unittest.SkipTest("BTFENCED is not set to an executable btfenced")
         self.notify_path = os.path.join(workdir, "notify")
+        if os.path.exists(self.notify_path):  # an earlier btfenced of the same test
+            os.unlink(self.notify_path)
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
         self.notify.setblocking(False)
@@ -555,6 +557,8 @@ class IntegrationTest(unittest.TestCase):
     # ---- lifecycle ----
 
     def start_daemon(self, expect_ready=True):
+        # A restart within a test: only this btfenced's calls count.
+        since = self.fake.last_seq() if self.BLUEZ_RUNNING else 0
         self.daemon = Btfenced(self.workdir, self.bus.address, self.policy_path,
                                self.audit_path, self.DAEMON_ENV, self.DAEMON_ARGS)
         if not expect_ready:
@@ -563,7 +567,7 @@ class IntegrationTest(unittest.TestCase):
         # Taken at once: READY=1 promises the agent is registered and default by now.
         self.agents_at_ready = self.fake.agents() if self.BLUEZ_RUNNING else []
         if self.BLUEZ_RUNNING:
-            call = self.wait_for_call("RequestDefaultAgent", result="ok")
+            call = self.wait_for_call("RequestDefaultAgent", result="ok", since=since)
             self.daemon_sender = call["sender"]
 
     def write_policy(self, text, atomic=True):

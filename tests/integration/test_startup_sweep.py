@@ -2,6 +2,8 @@
 unless the policy says existing_bonds = "keep": then they are grandfathered (they may
 reconnect), while every bond made later is enforced."""
 
+import json
+import os
 import unittest
 
 from harness import IntegrationTest, make_policy
@@ -52,6 +54,58 @@ class ABondedKeyboardFromBeforeStartWithExistingBondsKept(IntegrationTest):
         self.fake.bypass_pair(later)
         self.assert_removed(later, since=since)
         self.wait_for_audit("device-removed", btfence__device__address="AA:BB:CC:DD:EE:02")
+
+
+class KeptBondsAcrossARestart(IntegrationTest):
+    """existing_bonds = "keep" is recorded at the first start (state directory,
+    grandfathered-bonds.json): a later start keeps exactly that set."""
+    POLICY = make_policy(existing_bonds="keep")
+
+    def prepare(self):
+        self.keyboard = self.add_keyboard(KEYBOARD, Paired=True, Bonded=True)
+
+    def test_a_bond_made_while_btfenced_was_down_is_removed_the_old_one_kept(self):
+        self.wait_for_audit("bond-kept", btfence__device__address=KEYBOARD)
+        recorded = os.path.join(self.daemon.state_dir, "grandfathered-bonds.json")
+        with open(recorded) as handle:
+            bonds = json.load(handle)["bonds"]
+        self.assertEqual([b["address"] for b in bonds], [KEYBOARD])
+        self.stop_daemon()
+        self.daemon.close()
+
+        # While btfenced is down, a second keyboard is paired (bluetoothd keeps it bonded).
+        later = self.add_keyboard("AA:BB:CC:DD:EE:02", Paired=True, Bonded=True)
+        since = self.fake.last_seq()
+        mark = self.audit.mark()
+        self.start_daemon()
+        self.assert_removed(later, since=since)
+        removed = self.wait_for_audit("device-removed", since=mark,
+                                      btfence__device__address="AA:BB:CC:DD:EE:02")
+        self.assertEqual(removed["event"]["outcome"], "success")
+        kept = self.wait_for_audit("bond-kept", since=mark, btfence__device__address=KEYBOARD)
+        self.assertIn("grandfathered-bonds.json", kept["event"]["reason"])
+        self.barrier()
+        self.assert_not_removed(self.keyboard, since=since)
+
+
+class AnUnreadableGrandfatheredBondsFile(IntegrationTest):
+    POLICY = make_policy(existing_bonds="keep")
+
+    def prepare(self):
+        self.keyboard = self.add_keyboard(KEYBOARD, Paired=True, Bonded=True)
+        state = os.path.join(self.workdir, "state")
+        os.makedirs(state, exist_ok=True)
+        self.state_file = os.path.join(state, "grandfathered-bonds.json")
+        with open(self.state_file, "w") as handle:
+            handle.write("{ truncated")
+
+    def test_fails_closed_is_audited_and_is_not_replaced(self):
+        error = self.wait_for_audit("state-file-error")
+        self.assertEqual(error["event"]["outcome"], "failure")
+        self.assertIn(self.state_file, error["event"]["reason"])
+        self.assert_removed(self.keyboard)
+        with open(self.state_file) as handle:
+            self.assertEqual(handle.read(), "{ truncated")
 
 
 class ABondedFidoKeyFromBeforeStart(IntegrationTest):

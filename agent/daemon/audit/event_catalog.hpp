@@ -40,6 +40,9 @@ enum class Action {
     /// A CTAP probe was cut short (the key disconnected, the link dropped): retried at the
     /// key's next connection, or, after the last allowed attempt, the key is denied.
     VerificationInconclusive,
+    /// A file of the state directory (--state-dir) could not be read or written: what it
+    /// protects fails closed (e.g. no bond is grandfathered), never a silent reset.
+    StateFileError,
 };
 
 /// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and
@@ -202,6 +205,11 @@ inline constexpr std::array kActions = {
                "verification-inconclusive",
                "1273480b8ba04b35a5152a8bbe1259bd",
                {"event", {"authentication"}, {"info"}},
+               {99, 0, 99}},
+    ActionInfo{Action::StateFileError,
+               "state-file-error",
+               "80b442c7ba0041bba9b033f61dc62116",
+               {"event", {"configuration"}, {"error"}},
                {99, 0, 99}},
 };
 

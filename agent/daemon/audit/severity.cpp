@@ -8,6 +8,7 @@ int journal_priority(const Event& event) {
     switch (event.action) {
         case Action::AuditLogError:
         case Action::AuditEventsDropped:
+        case Action::StateFileError:
             return LOG_ERR;
         case Action::TamperDetected:
         case Action::VerificationFailed:

@@ -1,5 +1,6 @@
 #include "enforce/enforcer.hpp"
 
+#include "btfence/policy/time_format.hpp"
 #include "decision_events.hpp"
 
 namespace btfence::enforce {
@@ -54,18 +55,35 @@ void Enforcer::device_changed(const bluez::DeviceState& device, bluez::FactChang
 void Enforcer::device_removed(const std::string& path) {
     remover_.device_gone(path);
     tracking_.erase(path);
-    grandfathered_.erase(path);
+    if (auto error = grandfathered_.device_removed(path)) {
+        report_state_error(*error);
+    }
 }
 
 void Enforcer::sweep(SweepKind kind) {
-    if (kind == SweepKind::Startup) {
-        grandfathered_.clear();
-    }
     for (const auto& path : mirror_.device_paths()) {
         if (const auto* device = mirror_.device(path)) {
             evaluate(*device, sweep_name(kind), &kind);
         }
     }
+    if (kind == SweepKind::Startup) {
+        // The first start records the set, whatever the policy says: under "enforce" it is
+        // empty (the denied bonds were just removed), so a later switch to "keep" cannot
+        // grandfather bonds made after btfence took over.
+        if (auto error = grandfathered_.startup_sweep_done(policy::format_rfc3339(clock_.now()))) {
+            report_state_error(*error);
+        }
+    }
+}
+
+void Enforcer::report_state_error(const std::string& error) {
+    audit::Event event =
+        policy_event(audit::Action::StateFileError, &policies_.current(),
+                     "Cannot write the grandfathered bonds (" + grandfathered_.path() +
+                         "); a restart would not keep them: " + error);
+    event.outcome = audit::Outcome::Failure;
+    event.reason = error;
+    emit_(std::move(event));
 }
 
 void Enforcer::reset() {
@@ -104,19 +122,21 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
         return;
     }
 
-    if (sweep != nullptr && *sweep == SweepKind::Startup &&
-        policy.existing_bonds == policy::ExistingBonds::Keep &&
+    // existing_bonds = "keep": only the bonds recorded at btfenced's first start
+    // (grandfathered_bonds.hpp), and only while the policy says "keep".
+    const bool keep = policy.existing_bonds == policy::ExistingBonds::Keep;
+    if (keep && sweep != nullptr && *sweep == SweepKind::Startup &&
         (device.facts.paired || device.facts.bonded)) {
-        grandfathered_.insert(device.path);
+        grandfathered_.offer(device);
     }
-    if (grandfathered_.contains(device.path)) {
+    if (keep && grandfathered_.contains(device)) {
         if (!tracking.bond_reported) {
             tracking.bond_reported = true;
             audit::Event event =
                 device_event(audit::Action::BondKept, device, decision, policy, trigger);
             event.outcome = audit::Outcome::Success;
-            event.reason =
-                "existing_bonds = \"keep\": bonded before btfenced started; " + decision.reason;
+            event.reason = "existing_bonds = \"keep\": bonded before btfenced first started (" +
+                           grandfathered_.path() + "); " + decision.reason;
             event.message =
                 "Kept the existing bond of " + label(device) + " although policy denies it";
             emit_(std::move(event));

@@ -7,13 +7,13 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "audit/event.hpp"
 #include "bluez/bluez_calls.hpp"
 #include "bluez/mirror.hpp"
 #include "btfence/policy/decision.hpp"
 #include "clock.hpp"
+#include "enforce/grandfathered_bonds.hpp"
 #include "enforce/removal.hpp"
 #include "policy_store.hpp"
 #include "retry/retry_queue.hpp"
@@ -31,10 +31,12 @@ class Enforcer {
     using Emit = std::function<void(audit::Event)>;
 
     Enforcer(const bluez::BluezMirror& mirror, bluez::BluezCalls& calls, retry::RetryQueue& retries,
-             const PolicyStore& policies, const DecisionClock& clock, const Emit& emit)
+             const PolicyStore& policies, const DecisionClock& clock,
+             GrandfatheredBonds& grandfathered, const Emit& emit)
         : mirror_(mirror),
           policies_(policies),
           clock_(clock),
+          grandfathered_(grandfathered),
           emit_(emit),
           remover_(calls, retries, emit) {}
 
@@ -51,7 +53,7 @@ class Enforcer {
     /// Removals started and not yet ended (retrying included).
     [[nodiscard]] std::size_t removals_under_way() const { return remover_.active_count(); }
 
-    /// Devices kept under `existing_bonds = "keep"` (bonded and denied at start-up).
+    /// Bonds kept under `existing_bonds = "keep"` (bonded and denied at the first start).
     [[nodiscard]] std::size_t grandfathered_count() const { return grandfathered_.size(); }
 
   private:
@@ -63,14 +65,15 @@ class Enforcer {
     void evaluate(const bluez::DeviceState& device, const std::string& trigger, SweepKind* sweep);
     void remove(const bluez::DeviceState& device, const policy::Decision& decision,
                 const std::string& trigger);
+    void report_state_error(const std::string& error);
 
     const bluez::BluezMirror& mirror_;
     const PolicyStore& policies_;
     const DecisionClock& clock_;
+    GrandfatheredBonds& grandfathered_;
     Emit emit_;
     Remover remover_;
     std::unordered_map<std::string, Tracking> tracking_;  ///< by device path
-    std::unordered_set<std::string> grandfathered_;       ///< device paths
 };
 
 }  // namespace btfence::enforce

@@ -13,7 +13,8 @@ class EnforcerRig : public bluez::MirrorObserver {
   public:
     explicit EnforcerRig(const std::string& policy_toml)
         : policy(policy_toml),
-          enforcer(mirror, calls, retries, policy.store(), clock,
+          grandfathered(state::StateFile(policy.dir() / "grandfathered-bonds.json")),
+          enforcer(mirror, calls, retries, policy.store(), clock, grandfathered,
                    [this](audit::Event e) { events.push_back(std::move(e)); }) {
         mirror.set_observer(this);
         add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
@@ -83,6 +84,7 @@ class EnforcerRig : public bluez::MirrorObserver {
     FixedClock clock{"2026-12-01T12:00:00Z"};
     TempPolicy policy;
     std::vector<audit::Event> events;
+    enforce::GrandfatheredBonds grandfathered;
     enforce::Enforcer enforcer;
 };
 

@@ -223,6 +223,8 @@ class TempPolicy {
     TempPolicy& operator=(const TempPolicy&) = delete;
 
     void write(const std::string& toml) { std::ofstream(dir_ / "policy.toml") << toml; }
+    /// The temporary directory, removed with the object: a state directory for the test.
+    [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
     PolicyStore& store() { return store_; }
 
   private:

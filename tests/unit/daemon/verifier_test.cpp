@@ -51,7 +51,8 @@ class VerifierRig : public bluez::MirrorObserver {
           probe("echo run >> '" + verdict_file.string() + ".runs'; cat '" + verdict_file.string() +
                 "'"),
           policy(policy_text),
-          enforcer(mirror, calls, retries, policy.store(), clock,
+          grandfathered(state::StateFile(policy.dir() / "grandfathered-bonds.json")),
+          enforcer(mirror, calls, retries, policy.store(), clock, grandfathered,
                    [this](audit::Event e) { events.push_back(std::move(e)); }),
           verifier(loop, mirror, policy.store(), clock, probe.path(),
                    [this](audit::Event e) { events.push_back(std::move(e)); }) {
@@ -135,6 +136,7 @@ class VerifierRig : public bluez::MirrorObserver {
     FixedClock clock{"2026-12-01T12:00:00Z"};
     TempPolicy policy;
     std::vector<audit::Event> events;
+    enforce::GrandfatheredBonds grandfathered;
     enforce::Enforcer enforcer;
     verify::Verifier verifier;
     DeviceBuilder key;
