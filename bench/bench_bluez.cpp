@@ -28,6 +28,39 @@ pid_t pid_of(sd_bus* bus, const std::string& unique_name) {
     return pid;
 }
 
+// The unique names of every connection `pid` holds on the bus (ListNames, then each name's
+// credentials): btfenced has more than one.
+std::vector<std::string> connections_of(sd_bus* bus, pid_t pid) {
+    sd_bus_message* raw = nullptr;
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    const int result = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                          "org.freedesktop.DBus", "ListNames", &error, &raw, "");
+    sd_bus_error_free(&error);
+    check(result, "ListNames");
+    MessagePtr reply(raw);
+    check(sd_bus_message_enter_container(reply.get(), 'a', "s"), "read ListNames");
+    std::vector<std::string> unique_names;
+    const char* name = nullptr;
+    while (check(sd_bus_message_read_basic(reply.get(), 's', &name), "read name") > 0) {
+        if (name[0] == ':') {
+            unique_names.emplace_back(name);
+        }
+    }
+    std::vector<std::string> found;
+    for (const auto& unique_name : unique_names) {
+        sd_bus_creds* creds_raw = nullptr;
+        if (sd_bus_get_name_creds(bus, unique_name.c_str(), SD_BUS_CREDS_PID, &creds_raw) < 0) {
+            continue;  // gone meanwhile
+        }
+        CredsPtr creds(creds_raw);
+        pid_t owner = 0;
+        if (sd_bus_creds_get_pid(creds.get(), &owner) >= 0 && owner == pid) {
+            found.push_back(unique_name);
+        }
+    }
+    return found;
+}
+
 // BTFENCE_BENCH_LABEL from the agent's environment, else its command name.
 std::string label_of(pid_t pid) {
     const std::string base = "/proc/" + std::to_string(pid);
@@ -51,12 +84,13 @@ int run(const BenchOptions& options) {
         {"remove-latency", &run_remove_latency},
         {"flood", &run_flood},
         {"idle", &run_idle},
+        {"signal-cost", &run_signal_cost},
     };
 
     auto bus = open_system_bus();
     FakeBluezService bluez(bus.get());
     Pump pump(bus.get());
-    BenchContext context{options, bus.get(), bluez, pump, {}, 0, {}, {}, {}};
+    BenchContext context{options, bus.get(), bluez, pump, {}, 0, {}, {}, {}, {}};
 
     // The room before the agent arrives: one FIDO key the policy allows, and the crowd.
     context.fido_path = FakeBluezService::device_path(0);
@@ -97,11 +131,14 @@ int run(const BenchOptions& options) {
         const pid_t pid = context.agents.empty() && options.pid > 0
                               ? options.pid
                               : pid_of(bus.get(), registration.sender);
-        context.agents.push_back({registration, pid, label_of(pid)});
+        context.agents.push_back({registration, pid, label_of(pid), connections_of(bus.get(), pid)});
+        put_result("agent." + context.agents.back().label + ".connections",
+                   static_cast<std::int64_t>(context.agents.back().connections.size()));
         put_result("agent." + context.agents.back().label + ".pid", static_cast<std::int64_t>(pid));
     }
     context.agent = context.agents.front().registration;
     context.agent_pid = context.agents.front().pid;
+    context.agent_connections = context.agents.front().connections;
     put_result("agent.pid", static_cast<std::int64_t>(context.agent_pid));
 
     // Every agent must allow the FIDO key: a refusal would measure the wrong code path.
@@ -118,7 +155,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Fake org.bluez that benchmarks the default Bluetooth agent"};
     app.add_option("--mode", options.mode, "what to measure")
         ->required()
-        ->check(CLI::IsMember({"agent-latency", "remove-latency", "flood", "idle"}));
+        ->check(CLI::IsMember({"agent-latency", "remove-latency", "flood", "idle", "signal-cost"}));
     app.add_option("--samples", options.samples, "measured calls/removals per phase")
         ->check(CLI::PositiveNumber);
     app.add_option("--warmup", options.warmup, "calls made and discarded before measuring");
@@ -152,6 +189,12 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_option("--idle-seconds", options.idle_seconds, "length of the idle window")
         ->check(CLI::PositiveNumber);
+    app.add_option("--bursts", options.bursts, "signal-cost: bursts of signals, each then a barrier")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--signals-per-burst", options.signals_per_burst,
+                   "signal-cost: signals per burst");
+    app.add_option("--cost-kind", options.cost_kind, "signal-cost: what the signals are")
+        ->check(CLI::IsMember({"none", "rssi", "service-data"}));
     CLI11_PARSE(app, argc, argv);
 
     try {

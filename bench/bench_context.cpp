@@ -8,11 +8,13 @@ namespace btfence::bench {
 
 double authorization_round_trip(BenchContext& context, const AgentRegistration& agent,
                                 const std::string& device_path) {
-    AgentCall call(context.bus, agent, "RequestAuthorization", device_path);
-    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    AgentCall call(context.bus, agent, "RequestAuthorization", device_path,
+                   std::chrono::seconds(60));
+    // Only a guard against a hang (agents run under valgrind for the instruction counts).
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
     if (!context.pump.run_until([&] { return call.finished(); }, deadline)) {
         throw std::runtime_error("RequestAuthorization(" + device_path + ") to " + agent.sender +
-                                 " was not answered within 10 s");
+                                 " was not answered within 60 s");
     }
     if (!call.accepted()) {
         throw std::runtime_error("RequestAuthorization(" + device_path + ") to " + agent.sender +
@@ -21,20 +23,24 @@ double authorization_round_trip(BenchContext& context, const AgentRegistration& 
     return call.latency_us();
 }
 
-void barrier(BenchContext& context, const AgentRegistration& agent) {
-    bool answered = false;
+void barrier(BenchContext& context, const std::vector<std::string>& connections) {
+    std::size_t answered = 0;
     const auto on_reply = [](sd_bus_message* /*reply*/, void* userdata, sd_bus_error* /*error*/) {
-        *static_cast<bool*>(userdata) = true;
+        ++*static_cast<std::size_t*>(userdata);
         return 1;
     };
-    sd_bus_slot* raw = nullptr;
-    check(sd_bus_call_method_async(context.bus, &raw, agent.sender.c_str(), "/",
-                                   "org.freedesktop.DBus.Peer", "Ping", on_reply, &answered, ""),
-          "Peer.Ping");
-    const SlotPtr slot(raw);
-    if (!context.pump.run_until([&] { return answered; },
-                                Clock::now() + std::chrono::seconds(10))) {
-        throw std::runtime_error("Peer.Ping to " + agent.sender + " not answered within 10 s");
+    std::vector<SlotPtr> slots;
+    for (const auto& name : connections) {
+        sd_bus_slot* raw = nullptr;
+        check(sd_bus_call_method_async(context.bus, &raw, name.c_str(), "/",
+                                       "org.freedesktop.DBus.Peer", "Ping", on_reply, &answered,
+                                       ""),
+              "Peer.Ping");
+        slots.emplace_back(raw);
+    }
+    if (!context.pump.run_until([&] { return answered == connections.size(); },
+                                Clock::now() + std::chrono::seconds(60))) {
+        throw std::runtime_error("Peer.Ping to the agent's connections not answered within 60 s");
     }
 }
 

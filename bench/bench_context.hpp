@@ -31,14 +31,23 @@ struct BenchOptions {
     unsigned service_data_percent = 0;
     double probe_interval_ms = 100;
     double idle_seconds = 5;
+    // signal-cost (instruction counts under callgrind): `bursts` bursts of
+    // `signals_per_burst` signals of `cost_kind` (none, rssi, service-data), each followed by
+    // a barrier.
+    std::size_t bursts = 2500;
+    std::size_t signals_per_burst = 4;
+    std::string cost_kind = "rssi";
 };
 
 /// An agent being measured. `label` is its BTFENCE_BENCH_LABEL environment variable (set
-/// by the script), else its command name.
+/// by the script), else its command name. `connections`: the unique names of every bus
+/// connection the agent's process holds (btfenced answers Agent1 on a connection of its own
+/// and watches org.bluez's signals on another), for barrier().
 struct AgentUnderTest {
     AgentRegistration registration;
     pid_t pid = 0;
     std::string label;
+    std::vector<std::string> connections;
 };
 
 struct BenchContext {
@@ -48,6 +57,7 @@ struct BenchContext {
     Pump& pump;
     AgentRegistration agent;  ///< the agent measured by the single-agent modes (the first)
     pid_t agent_pid = 0;
+    std::vector<std::string> agent_connections;  ///< every bus connection of that agent
     std::vector<AgentUnderTest> agents;    ///< all of them, in the order they registered
     std::string fido_path;                 ///< an allowed FIDO key (UUIDs [0xFFFD])
     std::vector<std::string> crowd_paths;  ///< advertisers: no UUIDs, never paired
@@ -62,10 +72,15 @@ inline double authorization_round_trip(BenchContext& context, const std::string&
     return authorization_round_trip(context, context.agent, device_path);
 }
 
-/// Waits (with a deadline) until `agent` has handled everything the fake sent it before:
-/// org.freedesktop.DBus.Peer.Ping to the agent's connection, answered by sd-bus itself in
-/// message order, with no side effect in the agent (no audit event, no disk write).
-void barrier(BenchContext& context, const AgentRegistration& agent);
+/// Waits (with a deadline) until the agent has handled everything the fake sent it before:
+/// org.freedesktop.DBus.Peer.Ping to each of its connections (`connections`), answered by
+/// sd-bus itself in message order, with no side effect in the agent (no audit event, no disk
+/// write).
+void barrier(BenchContext& context, const std::vector<std::string>& connections);
+/// The same for the first agent.
+inline void barrier(BenchContext& context) {
+    barrier(context, context.agent_connections);
+}
 
 /// RSSI churn: `rate` PropertiesChanged/s spread over the crowd, once started and added to
 /// the pump.
@@ -75,5 +90,6 @@ int run_agent_latency(BenchContext& context);
 int run_remove_latency(BenchContext& context);
 int run_flood(BenchContext& context);
 int run_idle(BenchContext& context);
+int run_signal_cost(BenchContext& context);
 
 }  // namespace btfence::bench

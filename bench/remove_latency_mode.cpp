@@ -60,7 +60,7 @@ int run_remove_latency(BenchContext& context) {
         // Once the agent answers a Ping sent after InterfacesAdded, it has handled the
         // announcement (and finished writing the previous removal's audit event), so the
         // measurement starts from an idle agent.
-        barrier(context, context.agent);
+        barrier(context);
 
         const auto paired_at = Clock::now();
         context.bluez.emit_paired(watched, true);
