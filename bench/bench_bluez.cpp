@@ -131,7 +131,8 @@ int run(const BenchOptions& options) {
         const pid_t pid = context.agents.empty() && options.pid > 0
                               ? options.pid
                               : pid_of(bus.get(), registration.sender);
-        context.agents.push_back({registration, pid, label_of(pid), connections_of(bus.get(), pid)});
+        context.agents.push_back(
+            {registration, pid, label_of(pid), connections_of(bus.get(), pid)});
         put_result("agent." + context.agents.back().label + ".connections",
                    static_cast<std::int64_t>(context.agents.back().connections.size()));
         put_result("agent." + context.agents.back().label + ".pid", static_cast<std::int64_t>(pid));
@@ -189,7 +190,8 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_option("--idle-seconds", options.idle_seconds, "length of the idle window")
         ->check(CLI::PositiveNumber);
-    app.add_option("--bursts", options.bursts, "signal-cost: bursts of signals, each then a barrier")
+    app.add_option("--bursts", options.bursts,
+                   "signal-cost: bursts of signals, each then a barrier")
         ->check(CLI::PositiveNumber);
     app.add_option("--signals-per-burst", options.signals_per_burst,
                    "signal-cost: signals per burst");

@@ -32,10 +32,10 @@ void barrier(BenchContext& context, const std::vector<std::string>& connections)
     std::vector<SlotPtr> slots;
     for (const auto& name : connections) {
         sd_bus_slot* raw = nullptr;
-        check(sd_bus_call_method_async(context.bus, &raw, name.c_str(), "/",
-                                       "org.freedesktop.DBus.Peer", "Ping", on_reply, &answered,
-                                       ""),
-              "Peer.Ping");
+        check(
+            sd_bus_call_method_async(context.bus, &raw, name.c_str(), "/",
+                                     "org.freedesktop.DBus.Peer", "Ping", on_reply, &answered, ""),
+            "Peer.Ping");
         slots.emplace_back(raw);
     }
     if (!context.pump.run_until([&] { return answered == connections.size(); },

@@ -58,9 +58,9 @@ struct BenchContext {
     AgentRegistration agent;  ///< the agent measured by the single-agent modes (the first)
     pid_t agent_pid = 0;
     std::vector<std::string> agent_connections;  ///< every bus connection of that agent
-    std::vector<AgentUnderTest> agents;    ///< all of them, in the order they registered
-    std::string fido_path;                 ///< an allowed FIDO key (UUIDs [0xFFFD])
-    std::vector<std::string> crowd_paths;  ///< advertisers: no UUIDs, never paired
+    std::vector<AgentUnderTest> agents;          ///< all of them, in the order they registered
+    std::string fido_path;                       ///< an allowed FIDO key (UUIDs [0xFFFD])
+    std::vector<std::string> crowd_paths;        ///< advertisers: no UUIDs, never paired
 };
 
 /// One Agent1.RequestAuthorization(device) round trip in microseconds, waited for with a

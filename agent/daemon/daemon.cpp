@@ -13,17 +13,27 @@ namespace {
 
 constexpr std::chrono::seconds kUnregisterGrace{2};
 
+// When both connections have messages, sd-event dispatches the agent's first; the watch
+// connection then hands over after a few messages, so a pairing request waits for at most
+// that many signals of a flood (docs/architecture.md, "Connections and priorities").
+constexpr std::int64_t kAgentBusPriority = SD_EVENT_PRIORITY_IMPORTANT;
+constexpr std::int64_t kWatchBusPriority = SD_EVENT_PRIORITY_NORMAL;
+constexpr int kAgentDispatchBudget = 64;
+constexpr int kWatchDispatchBudget = 16;
+
 std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
     return std::chrono::system_clock::time_point(t.time_since_epoch());
 }
 
 }  // namespace
 
-Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
-               PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
-               std::string probe_path, const std::string& state_dir, const BluezTuning& tuning)
+Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
+               sdbus::IConnection& agent_connection, audit::Auditor& auditor, PolicyStore& policies,
+               ServiceNotifier& notifier, const DecisionClock& clock, std::string probe_path,
+               const std::string& state_dir, const BluezTuning& tuning)
     : loop_(loop),
       connection_(connection),
+      agent_connection_(agent_connection),
       auditor_(auditor),
       policies_(policies),
       notifier_(notifier),
@@ -33,6 +43,11 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Aud
       calls_(
           connection, [&loop](std::function<void()> task) { loop.defer(std::move(task)); },
           tuning.call_timeout),
+      agent_calls_(
+          agent_connection, [&loop](std::function<void()> task) { loop.defer(std::move(task)); },
+          tuning.call_timeout),
+      // On the watch connection: a GetAll reply must come after the signals bluetoothd sent
+      // before it, or an older PropertiesChanged still queued would overwrite what it read.
       lookup_(mirror_, calls_, retries_),
       grandfathered_(state::StateFile(std::filesystem::path(state_dir) /
                                       enforce::GrandfatheredBonds::kFileName)),
@@ -58,16 +73,25 @@ void Daemon::emit_after_reply(audit::Event event) {
 }
 
 void Daemon::start() {
+    const auto on_error = [](const std::exception& e) {
+        spdlog::error("D-Bus callback failed: {}", e.what());
+    };
+    const auto on_disconnected = [this] {
+        spdlog::critical(
+            "lost the system bus connection; exiting so that systemd restarts btfenced");
+        loop_.exit(1);
+    };
     bus_source_ = std::make_unique<loop::BusSource>(
-        loop_, connection_, [this] { calls_.collect_retired(); },
-        [](const std::exception& e) { spdlog::error("D-Bus callback failed: {}", e.what()); },
-        [this] {
-            spdlog::critical(
-                "lost the system bus connection; exiting so that systemd restarts btfenced");
-            loop_.exit(1);
-        });
+        loop_, connection_, kWatchBusPriority, kWatchDispatchBudget,
+        [this] { calls_.collect_retired(); }, on_error, on_disconnected);
+    agent_bus_source_ = std::make_unique<loop::BusSource>(
+        loop_, agent_connection_, kAgentBusPriority, kAgentDispatchBudget,
+        [this] { agent_calls_.collect_retired(); }, on_error, on_disconnected);
+    // The decision still reads the mirror, on this same thread. It may not have seen the
+    // signals still queued on the watch connection: what it misses is enforced after the fact
+    // once they are read (a bond on facts that changed is removed; docs/architecture.md).
     agent_ = std::make_unique<pairing::Agent1Object>(
-        connection_, gate_,
+        agent_connection_, gate_,
         [this](const std::string& path, std::function<void()> then) {
             lookup_.ensure_known(path, std::move(then));
         },
@@ -170,6 +194,7 @@ void Daemon::bluez_lost() {
     verifier_.reset();
     lookup_.reset();      // pending agent calls are answered (refused: the device is unknown)
     calls_.cancel_all();  // every call still pending ends now, as Cancelled
+    agent_calls_.cancel_all();
     audit::Event event =
         policy_event(audit::Action::BluezLost, &policies_.current(),
                      "bluetoothd left the bus; new pairings fail closed until it returns "
@@ -189,24 +214,25 @@ void Daemon::register_agent() {
     agent_retry_.reset();
     const bluez::ObjectPath path{std::string(pairing::kAgentPath)};
     const auto generation = bluez_generation_;
-    calls_.register_agent(path, std::string(pairing::kAgentCapability),
-                          [this, path, generation](const bluez::CallResult& error) {
-                              if (generation != bluez_generation_) {
-                                  return;
-                              }
-                              // AlreadyExists: registered before (adapter hot-plug); still ask to
-                              // be default.
-                              if (error && error->kind() != bluez::ErrorKind::AlreadyExists) {
-                                  agent_registered_and_default(error);
-                                  return;
-                              }
-                              calls_.request_default_agent(
-                                  path, [this, generation](const bluez::CallResult& default_error) {
-                                      if (generation == bluez_generation_) {
-                                          agent_registered_and_default(default_error);
-                                      }
-                                  });
-                          });
+    agent_calls_.register_agent(path, std::string(pairing::kAgentCapability),
+                                [this, path, generation](const bluez::CallResult& error) {
+                                    if (generation != bluez_generation_) {
+                                        return;
+                                    }
+                                    // AlreadyExists: registered before (adapter hot-plug); still
+                                    // ask to be default.
+                                    if (error && error->kind() != bluez::ErrorKind::AlreadyExists) {
+                                        agent_registered_and_default(error);
+                                        return;
+                                    }
+                                    agent_calls_.request_default_agent(
+                                        path,
+                                        [this, generation](const bluez::CallResult& default_error) {
+                                            if (generation == bluez_generation_) {
+                                                agent_registered_and_default(default_error);
+                                            }
+                                        });
+                                });
 }
 
 void Daemon::agent_registered_and_default(const bluez::CallResult& error) {
@@ -393,13 +419,14 @@ void Daemon::stop() {
         loop_.exit(0);
         return;
     }
-    calls_.unregister_agent(bluez::ObjectPath(std::string(pairing::kAgentPath)),
-                            [this](const bluez::CallResult& error) {
-                                if (error) {
-                                    spdlog::warn("UnregisterAgent failed: {}", error->describe());
-                                }
-                                loop_.exit(0);
-                            });
+    agent_calls_.unregister_agent(bluez::ObjectPath(std::string(pairing::kAgentPath)),
+                                  [this](const bluez::CallResult& error) {
+                                      if (error) {
+                                          spdlog::warn("UnregisterAgent failed: {}",
+                                                       error->describe());
+                                      }
+                                      loop_.exit(0);
+                                  });
     // bluetoothd may be hung: do not let it hold up a stop.
     loop_.set_realtime_timer(stop_timer_, std::chrono::system_clock::now() + kUnregisterGrace,
                              [this] { loop_.exit(0); });

@@ -38,9 +38,13 @@ struct BluezTuning {
 
 class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListener {
   public:
-    Daemon(loop::EventLoop& loop, sdbus::IConnection& connection, audit::Auditor& auditor,
-           PolicyStore& policies, ServiceNotifier& notifier, const DecisionClock& clock,
-           std::string probe_path, const std::string& state_dir, const BluezTuning& tuning = {});
+    /// `connection` watches bluetoothd and makes the calls on it; `agent_connection` serves
+    /// the Agent1 object and registers it, and subscribes to nothing (docs/architecture.md,
+    /// "Connections and priorities").
+    Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
+           sdbus::IConnection& agent_connection, audit::Auditor& auditor, PolicyStore& policies,
+           ServiceNotifier& notifier, const DecisionClock& clock, std::string probe_path,
+           const std::string& state_dir, const BluezTuning& tuning = {});
     ~Daemon() override;
 
     /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
@@ -77,6 +81,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
 
     loop::EventLoop& loop_;
     sdbus::IConnection& connection_;
+    sdbus::IConnection& agent_connection_;
     audit::Auditor& auditor_;
     PolicyStore& policies_;
     ServiceNotifier& notifier_;
@@ -86,6 +91,9 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     retry::RetryQueue retries_;  ///< before every component that holds a retry
     bluez::BluezMirror mirror_;
     bluez::SdbusBluezCalls calls_;
+    /// AgentManager1 calls, sent from the agent's connection: bluetoothd calls the agent on
+    /// the connection that registered it.
+    bluez::SdbusBluezCalls agent_calls_;
     bluez::DeviceLookup lookup_;
     enforce::GrandfatheredBonds grandfathered_;
     pairing::PairingGate gate_;
@@ -95,6 +103,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     std::unique_ptr<pairing::Agent1Object> agent_;
     std::unique_ptr<bluez::BluezWatch> watch_;
     std::unique_ptr<loop::BusSource> bus_source_;
+    std::unique_ptr<loop::BusSource> agent_bus_source_;
     loop::TimerSlot rule_window_timer_;
     std::optional<retry::Backoff> agent_backoff_;  ///< set while registration keeps failing
     retry::RetryQueue::Handle agent_retry_;

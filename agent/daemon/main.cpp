@@ -139,6 +139,11 @@ int main(int argc, char** argv) {
                 kBusName, e.getMessage());
         }
 
+        // The Agent1 object gets a connection of its own that subscribes to nothing: a pairing
+        // request from bluetoothd never queues behind the advert flood that the connection
+        // above receives (docs/architecture.md, "Connections and priorities").
+        auto agent_connection = sdbus::createSystemBusConnection();
+
         loop.enable_watchdog();
         btfence::SystemDecisionClock decision_clock;
         btfence::SdNotifier notifier;
@@ -146,8 +151,8 @@ int main(int argc, char** argv) {
         tuning.call_timeout = options.bluez_call_timeout;
         tuning.backoff.first = options.retry_first;
         tuning.backoff.max = options.retry_max;
-        btfence::Daemon daemon(loop, *connection, auditor, policies, notifier, decision_clock,
-                               options.probe_path, options.state_dir, tuning);
+        btfence::Daemon daemon(loop, *connection, *agent_connection, auditor, policies, notifier,
+                               decision_clock, options.probe_path, options.state_dir, tuning);
 
         loop.on_signal(SIGHUP, [&] { daemon.reload(); });
         loop.on_signal(SIGTERM, [&] { daemon.stop(); });

@@ -779,6 +779,22 @@ class Control(dbus.service.Object):
         except dbus.DBusException as failure:
             error(failure)
 
+    @dbus.service.method(CONTROL_IFACE, in_signature="s", out_signature="",
+                         async_callbacks=("reply", "error"))
+    def PingPeer(self, name, reply, error):
+        try:
+            self.fake.ping_peer(str(name), reply, error)
+        except dbus.DBusException as failure:
+            error(failure)
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="ou", out_signature="")
+    def EmitRssi(self, path, count):
+        self.fake.emit_rssi(self.fake.device(path), int(count))
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="", out_signature="")
+    def SyncBus(self):
+        self.fake.sync_bus()
+
     @dbus.service.method(CONTROL_IFACE, in_signature="o", out_signature="")
     def BypassPair(self, path):
         self.fake.bypass_pair(self.fake.device(path))
@@ -1009,6 +1025,33 @@ class FakeBluez:
         self.bluez_conn.call_async(owner, agent_path, AGENT, member, signature,
                                    make_args(dbus.ObjectPath(path)), on_reply, on_error,
                                    timeout=AGENT_CALL_TIMEOUT_S)
+
+    # ---- ordering ----------------------------------------------------------------------------
+
+    def ping_peer(self, name, reply, error):
+        """org.freedesktop.DBus.Peer.Ping to `name`, from org.bluez's connection: the answer
+        comes after `name` handled every signal and call this connection sent it before (the
+        bus keeps one sender's messages to one receiver in order), and after every call it
+        made on that connection before reached this one."""
+        self.require_running()
+        self.bluez_conn.call_async(name, "/", "org.freedesktop.DBus.Peer", "Ping", "", [],
+                                   lambda *_answer: reply(), error,
+                                   timeout=AGENT_CALL_TIMEOUT_S)
+
+    def emit_rssi(self, device, count):
+        """`count` PropertiesChanged(Device1, {RSSI}) for one device, at once: a backlog."""
+        for i in range(count):
+            self.emit(device.path, PROPERTIES, "PropertiesChanged", "sa{sv}as",
+                      [DEVICE, dbus.Dictionary({"RSSI": dbus.Int16(-40 - i % 50)},
+                                               signature="sv"),
+                       dbus.Array([], signature="s")])
+
+    def sync_bus(self):
+        """Returns once dbus-daemon has routed every message org.bluez's connection sent before
+        (it handles one connection's messages in order, its own replies included)."""
+        self.require_running()
+        self.bluez_conn.call_blocking("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                      "org.freedesktop.DBus", "GetId", "", [])
 
     # ---- the crowded room -----------------------------------------------------------------
 

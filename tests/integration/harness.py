@@ -306,6 +306,16 @@ class FakeBluez:
     def simulate_pairing(self, path, method, arg=""):
         return str(self.control.SimulatePairing(path, method, str(arg), timeout=60))
 
+    def ping_peer(self, name):
+        """Peer.Ping from org.bluez's connection to `name` (see fake_bluez.ping_peer)."""
+        self.control.PingPeer(name, timeout=60)
+
+    def emit_rssi(self, path, count):
+        self.control.EmitRssi(path, dbus.UInt32(count), timeout=120)
+
+    def sync_bus(self):
+        self.control.SyncBus(timeout=60)
+
     def bypass_pair(self, path):
         self.control.BypassPair(path)
 
@@ -542,7 +552,8 @@ class IntegrationTest(unittest.TestCase):
         self.audit = AuditLog(self.audit_path)
         self.write_policy(self.POLICY, atomic=False)
         self._barriers = 0
-        self.daemon_sender = None
+        self.daemon_sender = None  # btfenced's main connection: the watch, the calls, org.btfence1
+        self.agent_sender = None   # its Agent1 connection, which registers the agent
         self.prepare()
         if self.START_DAEMON:
             self.start_daemon()
@@ -568,7 +579,8 @@ class IntegrationTest(unittest.TestCase):
         self.agents_at_ready = self.fake.agents() if self.BLUEZ_RUNNING else []
         if self.BLUEZ_RUNNING:
             call = self.wait_for_call("RequestDefaultAgent", result="ok", since=since)
-            self.daemon_sender = call["sender"]
+            self.agent_sender = call["sender"]
+            self.daemon_sender = self.conn.get_name_owner("org.btfence1")
 
     def write_policy(self, text, atomic=True):
         """Writes the policy file 0644; atomic = write a temporary file and rename it in place
@@ -708,10 +720,11 @@ class IntegrationTest(unittest.TestCase):
 
     def barrier(self):
         """Returns once btfenced has handled everything the fake sent before this point.
-        A sentinel keyboard asks the agent over the fake's connection: D-Bus keeps one
-        sender's messages in order, and btfenced handles them in order on one loop, so its
-        answer means every earlier signal was handled (and any call it caused was sent, and
-        recorded by the fake before the answer)."""
+        A sentinel keyboard asks the agent (which answers on a connection of its own), then
+        org.bluez's connection pings btfenced's main connection: D-Bus keeps one sender's
+        messages to one receiver in order, and that connection handles them in order, so the
+        ping's answer means every earlier signal was handled (and any call it caused was sent,
+        and recorded by the fake before the answer)."""
         self._barriers += 1
         adapter = self.adapters[self.BARRIER_ADAPTER]
         address = "BA:22:1E:00:%02X:%02X" % (self._barriers >> 8, self._barriers & 0xFF)
@@ -719,6 +732,7 @@ class IntegrationTest(unittest.TestCase):
         answer = self.fake.simulate_pairing(path, "justworks")
         self.assertIn(answer, (ACCEPTED, REJECTED), "barrier pairing got " + answer)
         self.fake.remove_object(path)
+        self.fake.ping_peer(self.daemon_sender)
 
     # ---- devices ----
 

@@ -19,14 +19,14 @@ class ABluetoothdRestart(IntegrationTest):
         self.fake.start_bluez()
         self.assertNotEqual(self.conn.get_name_owner("org.bluez"), old_owner)
         self.wait_for_audit("bluez-found", since=mark)
-        register = self.wait_for_call("RegisterAgent", since=since, sender=self.daemon_sender,
+        register = self.wait_for_call("RegisterAgent", since=since, sender=self.agent_sender,
                                       result="ok")
         self.assertEqual(register["args"], [AGENT_PATH, "NoInputNoOutput"])
         default = self.wait_for_call("RequestDefaultAgent", since=register["seq"],
-                                     sender=self.daemon_sender, result="ok")
+                                     sender=self.agent_sender, result="ok")
         self.assertEqual(default["args"], [AGENT_PATH])
         self.wait_for_audit("agent-registered", since=mark)
-        self.wait(lambda: (self.daemon_sender, AGENT_PATH, "NoInputNoOutput", True)
+        self.wait(lambda: (self.agent_sender, AGENT_PATH, "NoInputNoOutput", True)
                   in self.fake.agents(), 5, lambda: "btfenced's agent is the default again")
         # The adapter comes back right after the name; the tests below need it.
         self.wait(lambda: self.fake.object_exists(self.adapters["hci0"]), 5,
@@ -64,8 +64,9 @@ class ADaemonStartedBeforeBluetoothd(IntegrationTest):
         self.fake.start_bluez()
         register = self.wait_for_call("RegisterAgent", result="ok")
         self.assertEqual(register["args"], [AGENT_PATH, "NoInputNoOutput"])
-        self.daemon_sender = register["sender"]
-        self.wait_for_call("RequestDefaultAgent", sender=self.daemon_sender, result="ok")
+        self.agent_sender = register["sender"]
+        self.daemon_sender = self.conn.get_name_owner("org.btfence1")
+        self.wait_for_call("RequestDefaultAgent", sender=self.agent_sender, result="ok")
         self.wait_for_audit("bluez-found", since=mark)
         self.wait_for_audit("agent-registered", since=mark)
         self.adapters["hci0"] = self.fake.add_adapter("hci0", "00:AA:01:00:00:00")

@@ -150,10 +150,10 @@ class AFaultyAgentRegistration(IntegrationTest):
 
     def test_is_retried_until_btfenced_is_the_default_agent(self):
         # start_daemon() waited for a RequestDefaultAgent answered "ok": the third one.
-        tries = self.fake.find_calls("RequestDefaultAgent", sender=self.daemon_sender)
+        tries = self.fake.find_calls("RequestDefaultAgent", sender=self.agent_sender)
         self.assertEqual([c["result"] for c in tries][:3],
                          ["org.bluez.Error.Failed", "org.bluez.Error.Failed", "ok"])
-        self.wait(lambda: any(a[0] == self.daemon_sender and a[3] for a in self.fake.agents()),
+        self.wait(lambda: any(a[0] == self.agent_sender and a[3] for a in self.fake.agents()),
                   SLOW, lambda: "btfenced is the default agent")
         keyboard = self.add_keyboard(KEYBOARD)
         self.assertEqual(self.fake.simulate_pairing(keyboard, "justworks"), REJECTED)

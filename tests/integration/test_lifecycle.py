@@ -13,8 +13,12 @@ RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
 class ARunningDaemon(IntegrationTest):
-    def test_owns_org_btfence1_with_the_connection_that_registered_the_agent(self):
-        self.assertEqual(self.conn.get_name_owner("org.btfence1"), self.daemon_sender)
+    def test_owns_org_btfence1_with_its_main_connection_not_the_agents(self):
+        owner = self.conn.get_name_owner("org.btfence1")
+        bus = self.conn.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
+        self.assertEqual(bus.GetConnectionUnixProcessID(owner, dbus_interface="org.freedesktop.DBus"),
+                         self.daemon.process.pid)
+        self.assertNotEqual(owner, self.agent_sender)
 
     def test_audits_its_start_with_the_policy_digest(self):
         sha = hashlib.sha256(self.POLICY.encode()).hexdigest()
@@ -45,7 +49,7 @@ class ARunningDaemon(IntegrationTest):
         self.stop_daemon()
         self.assertIn("STOPPING=1", self.daemon.notifications + self._drain_notify())
         unregister = self.wait_for_call("UnregisterAgent", since=since)
-        self.assertEqual(unregister["sender"], self.daemon_sender)
+        self.assertEqual(unregister["sender"], self.agent_sender)
         self.assertEqual(unregister["args"], [AGENT_PATH])
         self.assertEqual(unregister["result"], "ok")
         self.assertEqual(self.fake.agents(), [])

@@ -7,8 +7,10 @@ succeeds and does nothing else, so any error a caller sees comes from dbus-daemo
     dbus_stub_services.py bluez ADDRESS
     dbus_stub_services.py btfence ADDRESS
     dbus_stub_services.py named ADDRESS NAME   (owns NAME, answers only org.freedesktop.DBus.Peer)
+    dbus_stub_services.py agent ADDRESS        (btfenced's agent connection: Agent1, no name)
 
-Prints "READY <unique name>" once the well-known name is owned; runs until SIGTERM.
+Prints "READY <unique name>" once the well-known name is owned (at once for "agent");
+runs until SIGTERM.
 """
 import signal
 import sys
@@ -124,7 +126,12 @@ def export_btfence(bus):
     yield Agent(bus, "/org/btfence/agent")
 
 
-SERVICES = {"bluez": ("org.bluez", export_bluez), "btfence": ("org.btfence1", export_btfence)}
+def export_agent(bus):
+    yield Agent(bus, "/org/btfence/agent")
+
+
+SERVICES = {"bluez": ("org.bluez", export_bluez), "btfence": ("org.btfence1", export_btfence),
+            "agent": (None, export_agent)}
 
 
 def main():
@@ -136,7 +143,8 @@ def main():
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     bus = dbus.bus.BusConnection(address)
     objects = list(export(bus))  # keep them referenced while the loop runs
-    owned = bus.request_name(name, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+    owned = (dbus.bus.REQUEST_NAME_REPLY_PRIMARY_OWNER if name is None else
+             bus.request_name(name, dbus.bus.NAME_FLAG_DO_NOT_QUEUE))
     if owned != dbus.bus.REQUEST_NAME_REPLY_PRIMARY_OWNER:
         print(f"FAILED to own {name}: reply {owned}", flush=True)
         return 1

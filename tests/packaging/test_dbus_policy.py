@@ -139,6 +139,9 @@ class TestBus:
         btfence = self._spawn(["setpriv", *STANDIN, PYTHON, str(STUBS), "btfence",
                                self.address])
         self._expect_ready(btfence, "org.btfence1 stand-in")
+        # btfenced serves Agent1 on a second connection that owns no name.
+        agent = self._spawn(["setpriv", *STANDIN, PYTHON, str(STUBS), "agent", self.address])
+        self.agent_name = self._expect_ready(agent, "agent connection stand-in")
         probe = self._spawn(["setpriv", *ROOT, PYTHON, str(STUBS), "named", self.address,
                              GROUP_PROBE])
         self._expect_ready(probe, "group probe")
@@ -151,9 +154,11 @@ class TestBus:
 
     @staticmethod
     def _expect_ready(process, what):
+        """Returns the unique name the stand-in printed."""
         line = read_line(process, what)
         if not line.startswith("READY"):
             raise RuntimeError(f"{what}: {line}")
+        return line.split()[1]
 
     def call(self, who, destination, path, interface, member, signature="", args="[]"):
         result = subprocess.run(
@@ -220,6 +225,15 @@ PROBE_GROUP = (GROUP_PROBE, "/", "org.freedesktop.DBus.Peer", "Ping", "", "[]")
 class PolicyCase(unittest.TestCase):
     bus = None
 
+    def agent_request(self):
+        """RequestAuthorization to the agent on its own connection, addressed by unique name."""
+        return (self.bus.agent_name,) + AGENT_REQUEST[1:]
+
+    def check_only_root_may_call_the_agents_own_connection(self):
+        self.assertAllowed(ROOT, self.agent_request())  # bluetoothd
+        for who in (NOBODY, NOBODY_IN_BLUETOOTH, STANDIN):
+            self.assertDenied(who, self.agent_request())
+
     def assertAllowed(self, who, call):
         outcome = self.bus.call(who, *call)
         self.assertEqual(outcome, "OK", f"{call[3]}.{call[4]} as {who[0]}")
@@ -259,6 +273,9 @@ class DefaultInstall(PolicyCase):
     def test_other_users_may_not_call_btfenced_agent(self):
         self.assertDenied(NOBODY, AGENT_REQUEST)
         self.assertDenied(NOBODY_IN_BLUETOOTH, AGENT_REQUEST)
+
+    def test_only_root_may_call_the_agent_on_its_own_connection(self):
+        self.check_only_root_may_call_the_agents_own_connection()
 
     def test_root_may_call_everything_on_btfenced_including_bluetoothds_agent_calls(self):
         for call in (RELOAD, SET_MODE, AGENT_REQUEST, STATUS):
@@ -313,6 +330,9 @@ class LockdownEnabled(PolicyCase):
         for call in (REGISTER_AGENT, REQUEST_DEFAULT_AGENT, SET_SERVICE_ALLOW_LIST, SET_BLOCKED,
                      REMOVE_DEVICE, GET_POWERED):
             self.assertAllowed(STANDIN, call)
+
+    def test_only_root_may_call_the_agent_on_its_own_connection(self):
+        self.check_only_root_may_call_the_agents_own_connection()
 
     def test_root_keeps_everything(self):
         for call in (REQUEST_DEFAULT_AGENT, REQUEST_DEFAULT_AGENT_NO_INTERFACE,

@@ -8,10 +8,6 @@
 namespace btfence::loop {
 namespace {
 
-// Messages dispatched per wake-up before other sources (signals, timers) get a turn. sd-bus
-// reports a zero timeout while its read queue is not empty, so nothing is left behind.
-constexpr int kDispatchBudget = 256;
-
 void check(int result, const char* what) {
     if (result < 0) {
         throw std::system_error(-result, std::generic_category(), what);
@@ -31,11 +27,12 @@ std::uint32_t to_epoll(short events) {
 
 }  // namespace
 
-BusSource::BusSource(EventLoop& loop, sdbus::IConnection& connection,
-                     std::function<void()> between_dispatches,
+BusSource::BusSource(EventLoop& loop, sdbus::IConnection& connection, std::int64_t priority,
+                     int dispatch_budget, std::function<void()> between_dispatches,
                      std::function<void(const std::exception&)> on_error,
                      std::function<void()> on_disconnected)
     : connection_(connection),
+      dispatch_budget_(dispatch_budget),
       between_dispatches_(std::move(between_dispatches)),
       on_error_(std::move(on_error)),
       on_disconnected_(std::move(on_disconnected)) {
@@ -46,11 +43,13 @@ BusSource::BusSource(EventLoop& loop, sdbus::IConnection& connection,
           "sd_event_add_io");
     io_ = Source(io);
     check(sd_event_source_set_prepare(io, &BusSource::on_prepare), "sd_event_source_set_prepare");
+    check(sd_event_source_set_priority(io, priority), "sd_event_source_set_priority");
     sd_event_source* timer = nullptr;
     check(sd_event_add_time(loop.get(), &timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
                             &BusSource::on_timeout, this),
           "sd_event_add_time");
     timer_ = Source(timer);
+    check(sd_event_source_set_priority(timer, priority), "sd_event_source_set_priority");
     check(sd_event_source_set_enabled(timer, SD_EVENT_OFF), "sd_event_source_set_enabled");
 }
 
@@ -72,7 +71,9 @@ int BusSource::on_timeout(sd_event_source* /*source*/, std::uint64_t /*usec*/, v
 
 void BusSource::dispatch(bool hung_up) {
     bool failed = false;
-    for (int i = 0; i < kDispatchBudget; ++i) {
+    // Messages left over wait for the next iteration: sd-bus reports a zero timeout while its
+    // read queue is not empty, so nothing is left behind.
+    for (int i = 0; i < dispatch_budget_; ++i) {
         try {
             if (!connection_.processPendingRequest()) {
                 break;

@@ -2,8 +2,15 @@
 // Drives an sdbus-c++ connection from the sd-event loop: sdbus-c++ 1.2 exposes the bus's
 // fd, poll events and timeout (getEventLoopPollData); before every poll the loop refreshes
 // them, and when the fd is ready or the timeout passes it lets sdbus-c++ dispatch.
+//
+// Several connections share the loop (docs/architecture.md, "Connections and priorities"):
+// each source has an sd-event priority (when several are ready, the lowest number is
+// dispatched first) and a budget of messages per dispatch, after which the loop looks again
+// at what else is ready. A small budget on a busy connection bounds how long a message of
+// a more important one waits.
 #include <sdbus-c++/IConnection.h>
 
+#include <cstdint>
 #include <functional>
 
 #include "loop/event_loop.hpp"
@@ -16,8 +23,8 @@ class BusSource {
     /// resources that callbacks may still have been using). `on_disconnected` is called once
     /// when the bus connection is gone (dbus-daemon stopped). `on_error` gets exceptions that
     /// escaped a D-Bus callback: logged, never fatal.
-    BusSource(EventLoop& loop, sdbus::IConnection& connection,
-              std::function<void()> between_dispatches,
+    BusSource(EventLoop& loop, sdbus::IConnection& connection, std::int64_t priority,
+              int dispatch_budget, std::function<void()> between_dispatches,
               std::function<void(const std::exception&)> on_error,
               std::function<void()> on_disconnected);
 
@@ -29,6 +36,7 @@ class BusSource {
     void refresh();
 
     sdbus::IConnection& connection_;
+    int dispatch_budget_;
     std::function<void()> between_dispatches_;
     std::function<void(const std::exception&)> on_error_;
     std::function<void()> on_disconnected_;
