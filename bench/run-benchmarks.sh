@@ -63,6 +63,10 @@ build=$(cd "$build" && pwd)
 bench_bluez=$build/bench/bench_bluez
 null_agent=$build/bench/null_agent
 bench_policy=$build/bench/bench_policy
+# The shipped policy verifies FIDO keys (verify = true): btfenced must find its probe. The
+# benchmarks never pair a key, so it never runs.
+probe_args=()
+[[ -x $build/agent/fido/btfence-probe ]] && probe_args=(--probe "$build/agent/fido/btfence-probe")
 btfenced=$build/agent/daemon/btfenced
 for tool in "$bench_bluez" "$null_agent" "$btfenced"; do
     [[ -x "$tool" ]] || { echo "missing $tool: build it first" >&2; exit 2; }
@@ -192,8 +196,8 @@ start_agent() {
             audit=$dir/audit.jsonl
             [[ $kind == btfenced-tmpfs ]] && audit=$shm/$(basename "$dir").audit.jsonl
             BTFENCE_BENCH_LABEL=$kind "${wrap[@]}" "$btfenced" --policy "$work/policy/policy.toml" \
-                --audit-log "$audit" --no-permission-check --log-level warn \
-                >"$dir/$kind.out" 2>"$dir/$kind.err" &
+                --audit-log "$audit" --state-dir "$dir" --no-permission-check --log-level warn \
+                "${probe_args[@]}" >"$dir/$kind.out" 2>"$dir/$kind.err" &
             ;;
     esac
     agent_pids+=("$!")
