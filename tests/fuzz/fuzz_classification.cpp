@@ -177,7 +177,14 @@ Input parse_input(std::string_view text) {
                 break;
             case 'v': {
                 Verification verification;
-                verification.passed = line.starts_with('1');
+                // The first character picks the probe's state, so the fuzzer reaches all four.
+                if (!line.empty()) {
+                    static constexpr std::array states{
+                        VerificationState::Pending, VerificationState::Passed,
+                        VerificationState::Failed, VerificationState::Inconclusive};
+                    verification.state =
+                        states[static_cast<unsigned char>(line.front()) % states.size()];
+                }
                 if (line.size() > 2) {
                     verification.aaguid =
                         normalize_aaguid(line.substr(2)).value_or(std::string(line.substr(2)));
