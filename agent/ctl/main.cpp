@@ -1,6 +1,7 @@
-// btfencectl: the admin's offline tools (check, explain). One file per subcommand.
+// btfencectl: the admin's offline tools (check, explain, audit verify). One file per subcommand.
 #include <CLI/CLI.hpp>
 
+#include "audit_verify_command.hpp"
 #include "check_command.hpp"
 #include "explain_command.hpp"
 
@@ -31,6 +32,24 @@ int main(int argc, char** argv) {
         ->add_option("device", explain.device_path, "DEVICE.json (BlueZ Device1 property names)")
         ->required();
 
+    btfence::ctl::AuditVerifyOptions verify;
+    auto* audit_cmd = app.add_subcommand("audit", "Audit trail tools");
+    audit_cmd->require_subcommand(1);
+    auto* verify_cmd = audit_cmd->add_subcommand(
+        "verify",
+        "Check the tamper-evident chain of audit files, rotated ones included (exit 0 intact, "
+        "1 the first missing/altered/reordered/truncated line, 2 no key); run as root");
+    verify_cmd
+        ->add_option("files", verify.files, "Audit files (e.g. /var/log/btfence/audit.jsonl*)")
+        ->required();
+    verify_cmd->add_option("--state-dir", verify.state_dir, "btfenced's state directory")
+        ->capture_default_str();
+    verify_cmd->add_option("--key", verify.key_path,
+                           "Chain key file (default: STATE_DIR/audit-chain.key)");
+    verify_cmd->add_flag("!--no-head", verify.check_head,
+                         "Do not compare the end with the head btfenced saved (files copied "
+                         "from another host)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -39,6 +58,9 @@ int main(int argc, char** argv) {
     }
     if (check_cmd->parsed()) {
         return btfence::ctl::run_check(check);
+    }
+    if (verify_cmd->parsed()) {
+        return btfence::ctl::run_audit_verify(verify);
     }
     return btfence::ctl::run_explain(explain);
 }

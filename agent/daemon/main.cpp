@@ -10,10 +10,8 @@
 #include <filesystem>
 
 #include "audit/auditor.hpp"
-#include "audit/background_sink.hpp"
 #include "audit/clock.hpp"
-#include "audit/file_sink.hpp"
-#include "audit/journal_sink.hpp"
+#include "audit_outputs.hpp"
 #include "daemon.hpp"
 #include "options.hpp"
 #include "verify/probe_location.hpp"
@@ -79,56 +77,9 @@ int main(int argc, char** argv) {
         // must outlive the Auditor and its sinks.
         btfence::loop::EventLoop loop;
         btfence::audit::SystemWallClock wall_clock;
-        btfence::audit::Auditor auditor(wall_clock, host_name());
-        // An output that loses events (queue full, journald gone, file unwritable) says how
-        // many once it works again; the report is an event every output carries.
-        const btfence::audit::BackgroundSink::LossCallback report_loss =
-            [&auditor, &loop](std::string_view output, std::uint64_t lost) {
-                loop.post([&auditor, output = std::string(output), lost] {
-                    btfence::audit::Event report;
-                    report.action = btfence::audit::Action::AuditEventsDropped;
-                    report.outcome = btfence::audit::Outcome::Success;
-                    report.message = "The " + output + " lost " + std::to_string(lost) +
-                                     " audit event(s); it delivers again";
-                    report.loss = btfence::audit::Loss{output, lost};
-                    auditor.emit(std::move(report));
-                });
-            };
-        // journald on a thread of its own: sd_journal_sendv blocks while journald's socket is
-        // full. Always added: while journald is not running the sends fail and are counted,
-        // and they succeed again once it is (sd_journal_sendv addresses the socket anew on
-        // every send).
-        auditor.add_sink(std::make_unique<btfence::audit::BackgroundSink>(
-            std::make_unique<btfence::audit::JournalSink>(),
-            btfence::audit::BackgroundSink::kMaxQueuedBytes, report_loss));
-        btfence::audit::FileSinkOptions file_options;
-        file_options.on_recovered = [](std::uint64_t events_lost) {
-            spdlog::warn(
-                "audit log writable again; {} event(s) are missing from it (journald has them)",
-                events_lost);
-        };
-        // The file is written (and fdatasync'ed) on its own thread: see background_sink.hpp.
-        // Its error callback runs there; the audit-log-error event is emitted on the loop.
-        auto file_sink = std::make_unique<btfence::audit::FileSink>(
-            options.audit_log_path,
-            [&auditor, &loop](const btfence::audit::FileSinkError& error) {
-                spdlog::critical(
-                    "AUDIT LOG NOT WRITTEN: {} ({} event(s) missing from the file; journald still "
-                    "has them). Enforcement continues.",
-                    error.describe(), error.events_lost);
-                loop.post([&auditor, description = error.describe()] {
-                    // Skipped by the file sink: it reaches journald only.
-                    btfence::audit::Event alarm;
-                    alarm.action = btfence::audit::Action::AuditLogError;
-                    alarm.outcome = btfence::audit::Outcome::Failure;
-                    alarm.message = "Audit log not written: " + description;
-                    alarm.reason = description;
-                    auditor.emit(std::move(alarm));
-                });
-            },
-            file_options);
-        auditor.add_sink(std::make_unique<btfence::audit::BackgroundSink>(
-            std::move(file_sink), btfence::audit::BackgroundSink::kMaxQueuedBytes, report_loss));
+        btfence::AuditOutputs outputs(options, loop);
+        btfence::audit::Auditor auditor(wall_clock, host_name(), outputs.last_sequence());
+        outputs.attach(auditor);
 
         auto connection = sdbus::createSystemBusConnection();
         try {

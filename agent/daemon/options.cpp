@@ -13,8 +13,20 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
         "btfenced: lets only FIDO passkey authenticators pair over Bluetooth (BlueZ), removes "
         "everything else, and audits every decision."};
     app.add_option("--policy", options.policy_path, "Policy file")->capture_default_str();
-    app.add_option("--audit-log", options.audit_log_path, "Audit log (JSON lines)")
+    app.add_option("--audit-log", options.audit_log_path,
+                   "Audit log, ECS JSON lines, chained (\"\" for none)")
         ->capture_default_str();
+    app.add_option("--ocsf-log", options.ocsf_log_path,
+                   "Second audit log in OCSF JSON lines, chained (default: none)");
+    app.add_flag("!--no-journal", options.journal, "Do not send audit events to journald");
+    app.add_option("--audit-log-max-size", options.audit_log_max_bytes,
+                   "Rotate an audit log before it grows past this size (e.g. 32M; 0: never)")
+        ->capture_default_str()
+        ->transform(CLI::AsSizeValue(false));
+    app.add_option("--audit-log-keep", options.audit_log_keep,
+                   "Rotated audit logs kept (FILE.1 ... FILE.N)")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 1000U));
     app.add_option("--state-dir", options.state_dir,
                    "Directory for state kept across restarts (must exist, writable by btfenced)")
         ->capture_default_str();

@@ -76,6 +76,7 @@ struct Event {
 ///  - ecs:     dotted path in the ECS JSON line. Outside `btfence.*` it must be an ECS 9.4 field
 ///             of a matching type (tests/unit/audit/schemas checks ecs_flat.yml).
 ///  - journal: the journald field, "BTFENCE_…" (an interface: never renamed).
+///  - description: one line for the field reference, docs/audit-events.md.
 ///  - ocsf:    dotted path in the OCSF JSON line; outside `unmapped.` it must resolve in the
 ///             event's OCSF class (tests/unit/audit/schemas resolves the published schema).
 ///             Empty: the OCSF serializer maps the value itself (see ocsf_line.cpp).
@@ -83,6 +84,7 @@ struct FieldName {
     std::string_view ecs;
     std::string_view journal;
     std::string_view ocsf;
+    std::string_view description;  ///< for docs/audit-events.md (generated from this table)
 };
 
 /// An instant, µs since the Unix epoch, UTC: RFC 3339 text in ECS and journald, epoch
@@ -99,60 +101,81 @@ using FieldValue = std::variant<std::string_view, std::uint64_t, Timestamp>;
 /// outcome, host, sequence) is not here: each format places it in its own way.
 template <class Visitor>
 void for_each_field(const Event& event, Visitor&& visit) {
-    const auto text = [&](FieldName name, std::string_view value) {
+    const auto text = [&](const FieldName& name, std::string_view value) {
         if (!value.empty()) {
             visit(name, FieldValue{value});
         }
     };
     // PRODUCT.md §4: every event carries rule.id; events no rule decided say "none".
-    visit(FieldName{"rule.id", "BTFENCE_RULE_ID", "unmapped.btfence.rule.id"},
+    visit(FieldName{"rule.id", "BTFENCE_RULE_ID", "unmapped.btfence.rule.id",
+                    "the rule that decided: its id, \"default\", or \"none\" (no decision)"},
           FieldValue{event.rule_id.empty() ? kNoRuleId : std::string_view{event.rule_id}});
-    text({"btfence.rule.reason", "BTFENCE_RULE_REASON", "unmapped.btfence.rule.reason"},
+    text({"btfence.rule.reason", "BTFENCE_RULE_REASON", "unmapped.btfence.rule.reason",
+          "the deciding rule's `reason` (free text from the policy)"},
          event.rule_reason);
-    text({"event.reason", "BTFENCE_REASON", "status_detail"}, event.reason);
-    visit(FieldName{"btfence.mode", "BTFENCE_MODE", "unmapped.btfence.mode"},
+    text({"event.reason", "BTFENCE_REASON", "status_detail",
+          "why: the decision's reason, or the error"},
+         event.reason);
+    visit(FieldName{"btfence.mode", "BTFENCE_MODE", "unmapped.btfence.mode",
+                    "the policy's mode: enforce, or audit (report only)"},
           FieldValue{policy::to_string(event.mode)});
     if (event.verdict) {
-        visit(FieldName{"btfence.verdict", "BTFENCE_VERDICT", "unmapped.btfence.verdict"},
+        visit(FieldName{"btfence.verdict", "BTFENCE_VERDICT", "unmapped.btfence.verdict",
+                        "the policy's verdict on the device: allow or deny"},
               FieldValue{policy::to_string(*event.verdict)});
     }
-    text({"btfence.trigger", "BTFENCE_TRIGGER", "unmapped.btfence.trigger"}, event.trigger);
-    text({"btfence.policy.sha256", "BTFENCE_POLICY_SHA256", "policy.uid"}, event.policy_sha256);
-    text({"btfence.policy.path", "BTFENCE_POLICY_PATH", "policy.name"}, event.policy_path);
+    text({"btfence.trigger", "BTFENCE_TRIGGER", "unmapped.btfence.trigger",
+          "what made btfenced decide: the Agent1 request, the property that changed, a sweep"},
+         event.trigger);
+    text({"btfence.policy.sha256", "BTFENCE_POLICY_SHA256", "policy.uid",
+          "SHA-256 of the policy file in force"},
+         event.policy_sha256);
+    text({"btfence.policy.path", "BTFENCE_POLICY_PATH", "policy.name", "the policy file"},
+         event.policy_path);
     if (event.device) {
         // Address, name and class are always present on a device event, even when empty.
         const DeviceInfo& device = *event.device;
-        visit(FieldName{"btfence.adapter", "BTFENCE_ADAPTER", "unmapped.btfence.adapter"},
+        visit(FieldName{"btfence.adapter", "BTFENCE_ADAPTER", "unmapped.btfence.adapter",
+                        "the local adapter (hci0)"},
               FieldValue{std::string_view{device.adapter}});
-        visit(
-            FieldName{"btfence.device.address", "BTFENCE_DEVICE_ADDRESS", "peripheral_device.uid"},
-            FieldValue{std::string_view{device.address}});
-        visit(FieldName{"btfence.device.name", "BTFENCE_DEVICE_NAME", "peripheral_device.name"},
+        visit(FieldName{"btfence.device.address", "BTFENCE_DEVICE_ADDRESS", "peripheral_device.uid",
+                        "the device's Bluetooth address"},
+              FieldValue{std::string_view{device.address}});
+        visit(FieldName{"btfence.device.name", "BTFENCE_DEVICE_NAME", "peripheral_device.name",
+                        "the name the device gives itself (untrusted; may be empty)"},
               FieldValue{std::string_view{device.name}});
-        visit(FieldName{"btfence.device.class", "BTFENCE_DEVICE_CLASS", "peripheral_device.class"},
+        visit(FieldName{"btfence.device.class", "BTFENCE_DEVICE_CLASS", "peripheral_device.class",
+                        "btfence's class: fido-ble, hybrid or other"},
               FieldValue{std::string_view{device.device_class}});
         text({"btfence.device.class_reason", "BTFENCE_DEVICE_CLASS_REASON",
-              "unmapped.btfence.device.class_reason"},
+              "unmapped.btfence.device.class_reason", "why the device has that class"},
              device.class_reason);
-        text({"btfence.device.path", "BTFENCE_DEVICE_PATH", "unmapped.btfence.device.path"},
+        text({"btfence.device.path", "BTFENCE_DEVICE_PATH", "unmapped.btfence.device.path",
+              "BlueZ's object path of the device"},
              device.object_path);
-        text({"btfence.device.aaguid", "BTFENCE_DEVICE_AAGUID", "peripheral_device.model"},
+        text({"btfence.device.aaguid", "BTFENCE_DEVICE_AAGUID", "peripheral_device.model",
+              "the authenticator's AAGUID (its model), once verified over CTAP"},
              device.aaguid);
     }
     if (event.repetition) {
         const Repetition& repetition = *event.repetition;
-        visit(FieldName{"btfence.repeat.count", "BTFENCE_REPEAT_COUNT", "count"},
+        visit(FieldName{"btfence.repeat.count", "BTFENCE_REPEAT_COUNT", "count",
+                        "a summary of repeats: how many identical events it stands for"},
               FieldValue{repetition.count});
-        visit(FieldName{"event.start", "BTFENCE_REPEAT_FIRST", "start_time"},
+        visit(FieldName{"event.start", "BTFENCE_REPEAT_FIRST", "start_time",
+                        "a summary of repeats: when the first of them happened"},
               FieldValue{Timestamp{repetition.first_us}});
-        visit(FieldName{"event.end", "BTFENCE_REPEAT_LAST", "end_time"},
+        visit(FieldName{"event.end", "BTFENCE_REPEAT_LAST", "end_time",
+                        "a summary of repeats: when the last of them happened"},
               FieldValue{Timestamp{repetition.last_us}});
     }
     if (event.loss) {
         visit(
-            FieldName{"btfence.loss.output", "BTFENCE_LOSS_OUTPUT", "unmapped.btfence.loss.output"},
+            FieldName{"btfence.loss.output", "BTFENCE_LOSS_OUTPUT", "unmapped.btfence.loss.output",
+                      "the output that lost events: audit file, OCSF file, journal"},
             FieldValue{std::string_view{event.loss->output}});
-        visit(FieldName{"btfence.loss.count", "BTFENCE_LOSS_COUNT", "unmapped.btfence.loss.count"},
+        visit(FieldName{"btfence.loss.count", "BTFENCE_LOSS_COUNT", "unmapped.btfence.loss.count",
+                        "how many events that output lost"},
               FieldValue{event.loss->count});
     }
 }

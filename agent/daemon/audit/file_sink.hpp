@@ -68,6 +68,8 @@ struct FileSinkOptions {
     /// Called with the number of events the file missed once a line is written (and synced)
     /// again after a failure. Optional.
     std::function<void(std::uint64_t events_lost)> on_recovered;
+    /// For messages and audit-events-dropped: "audit file", "OCSF file".
+    std::string name = "audit file";
     /// The line format: to_ecs_line (the default) or to_ocsf_line.
     ChainedSerializer serialize = to_ecs_line;
     /// Chains every line (chain.hpp) when set. Without it lines carry no chain fields.
@@ -98,7 +100,7 @@ class FileSink final : public AuditSink {
     /// they are for journald (event_catalog.hpp), and they report this file's own failures.
     /// Throws std::runtime_error when the line was not written (after the error callback).
     void write(const Event& event) override;
-    [[nodiscard]] std::string_view name() const override { return "audit file"; }
+    [[nodiscard]] std::string_view name() const override { return options_.name; }
     /// Saves the chain's head (save_head) if lines were written since the last save.
     void idle() override;
 
