@@ -121,6 +121,11 @@ journalctl --no-pager -o short-monotonic MESSAGE_ID="$(message_id agent-register
 check "audit log written as btfence, mode 0640, directory 0750" eval \
     '[ "$(stat -c "%U %a" $AUDIT_LOG 2>/dev/null)" = "btfence 640" ] && [ "$(stat -c "%U %a" /var/log/btfence)" = "btfence 750" ]'
 check "audit log holds agent-registered as a JSON line" audit_has agent-registered '"event"'
+# journalctl -x explains the event from the installed catalog (postinst ran --update-catalog).
+check "journalctl -x explains agent-registered (catalog installed)" eval \
+    'journalctl -x --no-pager MESSAGE_ID="$(message_id agent-registered)" _SYSTEMD_UNIT=$UNIT -n 1 | grep -q "btfence pairing agent registered with bluetoothd"'
+check "audit chain key 0600 owned by btfence" [ "$(stat -c "%U %a" /var/lib/btfence/audit-chain.key 2>/dev/null)" = "btfence 600" ]
+check "btfencectl audit verify: chain intact" eval 'btfencectl audit verify $AUDIT_LOG | grep -q "chain intact"'
 exposure=$(systemd-analyze security $UNIT 2>/dev/null | sed -n 's/.*Overall exposure level for btfence.service: \([0-9.]*\).*/\1/p')
 echo "  systemd-analyze security (running unit): exposure $exposure"
 check "exposure of the running unit <= 1.0" awk -v e="${exposure:-99}" 'BEGIN{exit !(e <= 1.0)}'
