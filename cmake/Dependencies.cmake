@@ -2,6 +2,7 @@
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+pkg_check_modules(LIBAUDIT REQUIRED IMPORTED_TARGET audit)  # USER_DEVICE records (libaudit-dev)
 find_package(OpenSSL REQUIRED)          # SHA-256 of the policy file (libcrypto, already pulled by libfido2)
 find_package(nlohmann_json 3.11 REQUIRED)  # DEVICE.json input and audit JSON lines
 find_package(CLI11 REQUIRED)

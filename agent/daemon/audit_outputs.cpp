@@ -6,6 +6,7 @@
 #include "audit/ecs_line.hpp"
 #include "audit/file_sink.hpp"
 #include "audit/journal_sink.hpp"
+#include "audit/linux_audit_sink.hpp"
 #include "audit/ocsf_line.hpp"
 
 namespace btfence {
@@ -37,6 +38,15 @@ void emit_audit_log_error(audit::Auditor& auditor, const std::string& descriptio
 }
 
 }  // namespace
+
+void LoopRepeatTimer::arm(std::optional<std::int64_t> deadline_us, std::function<void()> fire) {
+    std::optional<std::chrono::microseconds> after;
+    if (deadline_us) {
+        after =
+            std::chrono::microseconds{std::max<std::int64_t>(*deadline_us - clock_.now_us(), 0)};
+    }
+    loop_.set_monotonic_timer(slot_, after, std::move(fire));
+}
 
 AuditOutputs::AuditOutputs(const Options& options, loop::EventLoop& loop)
     : options_(options), loop_(loop), store_(options.state_dir) {
@@ -79,6 +89,12 @@ void AuditOutputs::attach(audit::Auditor& auditor) {
     }
     for (const ChainedFile& file : files_) {
         add_file(auditor, file);
+    }
+    if (options_.linux_audit != "off") {
+        // A netlink send blocks while auditd's backlog is full: a thread of its own too.
+        auditor.add_sink(std::make_unique<audit::BackgroundSink>(
+            std::make_unique<audit::LinuxAuditSink>(options_.linux_audit == "on"),
+            audit::BackgroundSink::kMaxQueuedBytes, report_loss));
     }
     for (const std::string& problem : problems_) {
         spdlog::critical("AUDIT CHAIN: {}", problem);

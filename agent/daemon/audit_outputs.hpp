@@ -1,9 +1,10 @@
 #pragma once
 // Builds btfenced's audit outputs from its command line (options.hpp; docs/admin-guide.md
 // "Shipping the audit trail to a SIEM"): the chained ECS file (default
-// /var/log/btfence/audit.jsonl), an optional chained OCSF file, journald (default on), each on
-// a writer thread of its own (audit/background_sink.hpp). It loads the chain's key and heads
-// from the state directory first, so the Auditor can continue the sequence numbers.
+// /var/log/btfence/audit.jsonl), an optional chained OCSF file, journald (default on), Linux
+// audit USER_DEVICE records (default auto), each on a writer thread of its own
+// (audit/background_sink.hpp). It loads the chain's key and heads from the state directory first,
+// so the Auditor can continue the sequence numbers.
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,19 @@
 #include "options.hpp"
 
 namespace btfence {
+
+/// The aggregation window's timer (audit/aggregator.hpp) on the loop's monotonic clock.
+class LoopRepeatTimer final : public audit::RepeatTimer {
+  public:
+    LoopRepeatTimer(loop::EventLoop& loop, audit::MonotonicClock& clock)
+        : loop_(loop), clock_(clock) {}
+    void arm(std::optional<std::int64_t> deadline_us, std::function<void()> fire) override;
+
+  private:
+    loop::EventLoop& loop_;
+    audit::MonotonicClock& clock_;
+    loop::TimerSlot slot_;
+};
 
 class AuditOutputs {
   public:

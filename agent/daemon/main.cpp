@@ -78,8 +78,16 @@ int main(int argc, char** argv) {
         btfence::loop::EventLoop loop;
         btfence::audit::SystemWallClock wall_clock;
         btfence::AuditOutputs outputs(options, loop);
+        btfence::audit::SystemMonotonicClock monotonic_clock;
+        btfence::LoopRepeatTimer repeat_timer(loop, monotonic_clock);  // outlives the Auditor
         btfence::audit::Auditor auditor(wall_clock, host_name(), outputs.last_sequence());
         outputs.attach(auditor);
+        // Repeats of an identical event (a device re-pairing every second) become one summary
+        // per window; the first occurrence always goes out at once (audit/aggregator.hpp).
+        if (options.aggregate_window_s > 0) {
+            auditor.aggregate_repeats({std::chrono::seconds{options.aggregate_window_s}},
+                                      monotonic_clock, repeat_timer);
+        }
 
         auto connection = sdbus::createSystemBusConnection();
         try {

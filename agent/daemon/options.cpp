@@ -19,10 +19,20 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
     app.add_option("--ocsf-log", options.ocsf_log_path,
                    "Second audit log in OCSF JSON lines, chained (default: none)");
     app.add_flag("!--no-journal", options.journal, "Do not send audit events to journald");
+    app.add_option("--linux-audit", options.linux_audit,
+                   "USER_DEVICE records to the kernel audit (auditd) per device decision: auto "
+                   "(when the kernel has audit and btfenced may write to it), on, off")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "on", "off"}));
     app.add_option("--audit-log-max-size", options.audit_log_max_bytes,
                    "Rotate an audit log before it grows past this size (e.g. 32M; 0: never)")
         ->capture_default_str()
         ->transform(CLI::AsSizeValue(false));
+    app.add_option("--aggregate-window", options.aggregate_window_s,
+                   "Seconds over which repeats of an identical event are counted and reported "
+                   "as one summary (the first always goes out at once; 0: report every one)")
+        ->capture_default_str()
+        ->check(CLI::Range(0U, 3600U));
     app.add_option("--audit-log-keep", options.audit_log_keep,
                    "Rotated audit logs kept (FILE.1 ... FILE.N)")
         ->capture_default_str()

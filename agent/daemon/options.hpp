@@ -12,11 +12,13 @@ struct Options {
     // Audit outputs (audit_outputs.hpp; docs/admin-guide.md "Shipping the audit trail to a
     // SIEM"). Daemon settings, not device policy: they go on the command line (a systemd
     // drop-in), not in policy.toml.
-    std::string audit_log_path = "/var/log/btfence/audit.jsonl";   ///< ECS, chained; "" = none
-    std::string ocsf_log_path;                                     ///< OCSF, chained; "" = none
-    bool journal = true;                                           ///< events to journald
+    std::string audit_log_path = "/var/log/btfence/audit.jsonl";  ///< ECS, chained; "" = none
+    std::string ocsf_log_path;                                    ///< OCSF, chained; "" = none
+    bool journal = true;                                          ///< events to journald
+    std::string linux_audit = "auto";  ///< USER_DEVICE records: "auto" | "on" | "off"
     std::uint64_t audit_log_max_bytes = std::uint64_t{32} << 20U;  ///< rotate past this; 0 = never
     unsigned audit_log_keep = 8;                                   ///< rotated files kept
+    unsigned aggregate_window_s = 60;  ///< repeats of an event held and summarized; 0 = off
     /// Persistent state (state/state_file.hpp); systemd's StateDirectory= creates it.
     std::string state_dir = "/var/lib/btfence";
     bool check_permissions = true;

@@ -15,6 +15,9 @@ pkgs=(
   qemu-system-x86 linux-image-6.12-amd64 busybox-static kmod
   dbus bluez bluez-test-tools python3 python3-dbus python3-gi systemd
   dpkg-dev make gcc autoconf automake libtool pkgconf libglib2.0-dev libdbus-1-dev
+  # The package scenario's audit trail (tests/packaging/systemd-vm-scenario.sh): auditd for
+  # the USER_DEVICE records, rsyslog with RELP and systemd-journal-remote for delivery.
+  auditd rsyslog rsyslog-relp systemd-journal-remote
 )
 missing=()
 for pkg in "${pkgs[@]}"; do

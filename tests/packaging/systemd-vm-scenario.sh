@@ -20,7 +20,10 @@
 #    user's own agent is probed by the installed btfence-probe: verification-passed in the
 #    journal and the audit log, bond kept; then a U2F-only key: verification-failed, removed
 # 8. apt-get remove stops it; apt-get purge removes /etc/btfence, /var/log/btfence and
-#    /var/lib/btfence
+#    /var/lib/btfence (run after 9)
+# 9. delivery: journald -> rsyslog imjournal -> RELP -> a collector rsyslogd writing JSON,
+#    the collector stopped for 60 s while events happen, every event then arrives exactly
+#    once; and systemd-journal-upload -> systemd-journal-remote
 # Ends with "N passed, N failed"; the exit status is 0 only when nothing failed.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -91,6 +94,8 @@ check "PID 1 is systemd" [ "$(cat /proc/1/comm)" = systemd ]
 check "bluetooth.service active" active bluetooth.service
 check "hci0 and hci1 powered" eval 'powered hci0 && powered hci1'
 check "event catalog readable ($CATALOG)" [ -n "$(message_id agent-registered)" ]
+systemctl start auditd.service 2>&1 | tail -n 2
+check "auditd running (for btfenced's USER_DEVICE records)" active auditd.service
 A0=$(addr hci0); A1=$(addr hci1)
 KEYBOARD=/org/bluez/hci1/dev_${A0//:/_}      # hci0 as the keyboard, seen from hci1
 MIRROR=/org/bluez/hci0/dev_${A1//:/_}        # hci1, seen from hci0 (bonded too)
@@ -112,7 +117,8 @@ check "WatchdogSec=30s in force" [ "$(prop $UNIT WatchdogUSec)" = 30s ]
 pid=$(main_pid)
 echo "  MainPID $pid; $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/$pid/status 2>/dev/null | tr -s '\t ' ' ' | tr '\n' ';')"
 check "runs as user btfence" [ "$(ps -o user= -p "$pid" | tr -d ' ')" = btfence ]
-check "no effective or bounding capabilities" eval 'grep -q "^CapEff:\s*0000000000000000" /proc/$pid/status && grep -q "^CapBnd:\s*0000000000000000" /proc/$pid/status'
+# CAP_AUDIT_WRITE (bit 29) for the USER_DEVICE records, nothing else.
+check "only CAP_AUDIT_WRITE, effective and bounding" eval 'grep -q "^CapEff:\s*0000000020000000" /proc/$pid/status && grep -q "^CapBnd:\s*0000000020000000" /proc/$pid/status'
 check "NoNewPrivs and a seccomp filter" eval 'grep -q "^NoNewPrivs:\s*1" /proc/$pid/status && grep -q "^Seccomp:\s*2" /proc/$pid/status'
 check "journal: daemon-started (MESSAGE_ID $(message_id daemon-started))" wait_until 10 more_events daemon-started 0
 check "journal: policy-loaded" wait_until 10 more_events policy-loaded 0
@@ -161,6 +167,11 @@ check "renamed policy: policy-loaded logged (reload on file change)" wait_until 
 check "keyboard bond on hci1 removed within 10 s" wait_until 10 gone_or_unpaired "$KEYBOARD"
 check "journal: device-removed for $A0" wait_until 10 journal_has device-removed "$A0"
 check "audit log: device-removed for $A0" wait_until 10 audit_has device-removed "$A0"
+# The kernel audit has the decision too (auditd started in step 0).
+user_device() { ausearch -m USER_DEVICE -c btfenced 2>/dev/null | grep -F "op=$1" | grep -qF "$2"; }
+check "auditd: USER_DEVICE op=device-removed for $A0 (ausearch -m USER_DEVICE)" \
+    wait_until 10 user_device device-removed "device=\"$A0\""
+ausearch -m USER_DEVICE -c btfenced 2>/dev/null | grep -F "op=device-removed" | tail -n 1
 check "the mirror bond on hci0 ($A1) removed too" wait_until 10 gone_or_unpaired "$MIRROR"
 
 echo "== 4. systemctl reload; an invalid policy"
@@ -296,6 +307,71 @@ if [ $FAIL -ne 0 ]; then
     echo "---- journal: probe, SIGSYS, AccessDenied"
     journalctl --no-pager -o short-monotonic | grep -iE 'probe|SIGSYS|status=31|AccessDenied|seccomp' | tail -n 30
 fi
+
+
+echo "== 9. delivery: journald -> rsyslog (imjournal) -> RELP -> collector; journal-upload -> journal-remote"
+# The configuration shipped in docs/siem/delivery, on loopback: the laptop's rsyslog forwards
+# btfenced's journal entries over RELP to a second rsyslogd, the collector, which writes JSON
+# lines. The collector is stopped for 60 s while events happen; when it is back every event
+# must arrive exactly once (BTFENCE_SEQUENCE continuous, no duplicates).
+DELIVERY=$SOURCE_ROOT/docs/siem/delivery
+COLLECTED=/var/log/btfence-collector
+mkdir -p $COLLECTED /var/spool/rsyslog
+collector_conf=/run/btfence-collector.conf
+{ echo 'global(workDirectory="/var/spool/rsyslog")'; cat "$DELIVERY/collector-rsyslog.conf"; } > $collector_conf
+start_collector() { rsyslogd -f $collector_conf -i /run/btfence-collector.pid; }
+stop_collector() { kill "$(cat /run/btfence-collector.pid)" 2>/dev/null; wait_until 10 eval '! kill -0 "$(cat /run/btfence-collector.pid)" 2>/dev/null'; }
+journal_sequences() {
+    journalctl -q --no-pager -o json _SYSTEMD_UNIT=$UNIT SYSLOG_IDENTIFIER=btfenced \
+        | $PY -c 'import json,sys; print("\n".join(sorted({json.loads(l).get("BTFENCE_SEQUENCE","") for l in sys.stdin} - {""}, key=int)))'
+}
+collected_sequences() {  # every sequence number the collector wrote, duplicates kept
+    cat $COLLECTED/*.jsonl 2>/dev/null | $PY -c 'import json,sys
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        print(json.loads(line)["BTFENCE_SEQUENCE"])'
+}
+last_journal_sequence() { journal_sequences | tail -n 1; }
+collector_has() { collected_sequences | grep -qx "$1"; }
+cp "$DELIVERY/forwarder-rsyslog.conf" /etc/rsyslog.d/60-btfence-relp.conf
+check "collector started (rsyslogd, imrelp on 127.0.0.1:2514)" start_collector
+check "laptop rsyslog restarted with the forwarder configuration" systemctl restart rsyslog.service
+systemctl reload $UNIT
+mark=$(last_journal_sequence)
+check "collector received btfenced's events (sequence $mark)" wait_until 60 collector_has "$mark"
+stop_collector
+echo "  collector stopped for 60 s; btfenced reloads its policy every 10 s meanwhile"
+outage_end=$((SECONDS+60))
+while [ $SECONDS -lt $outage_end ]; do systemctl reload $UNIT; sleep 10; done
+during=$(last_journal_sequence)
+check "events happened during the outage (sequence $mark to $during)" [ "$during" -gt "$mark" ]
+check "collector back" start_collector
+check "every event of the outage arrived (sequence $during)" wait_until 120 collector_has "$during"
+first=$(collected_sequences | sort -n | head -n 1)
+expected=$(seq "$first" "$during")
+got=$(collected_sequences | sort -n | awk -v last="$during" '$1 <= last')
+check "collector: sequence $first..$during continuous, each exactly once" [ "$got" = "$expected" ]
+[ "$got" = "$expected" ] || diff <(echo "$expected") <(echo "$got") | head -n 20
+stop_collector
+rm -f /etc/rsyslog.d/60-btfence-relp.conf; systemctl restart rsyslog.service
+
+# systemd-journal-upload -> systemd-journal-remote, on loopback over HTTP (the docs use HTTPS).
+REMOTE=/var/log/journal/remote
+mkdir -p $REMOTE; chown systemd-journal-remote: $REMOTE 2>/dev/null
+systemd-run -q --unit=btfence-journal-remote -p User=systemd-journal-remote \
+    /lib/systemd/systemd-journal-remote --listen-http=127.0.0.1:19532 --output=$REMOTE/
+check "systemd-journal-remote listening" wait_until 20 eval 'ss -ltn | grep -q 127.0.0.1:19532'
+systemctl reload $UNIT
+last=$(last_journal_sequence)
+systemd-run -q --unit=btfence-journal-upload /lib/systemd/systemd-journal-upload \
+    --url=http://127.0.0.1:19532 --save-state=/run/btfence-journal-upload.state -m
+remote_has() { journalctl -q --no-pager -D $REMOTE -o json BTFENCE_SEQUENCE="$1" | grep -q btfenced; }
+check "journal-remote received btfenced's entries up to sequence $last, fields intact" \
+    wait_until 60 remote_has "$last"
+check "journal-remote: the MESSAGE_ID and BTFENCE_* fields of policy-loaded arrived" eval \
+    'journalctl -q --no-pager -D $REMOTE -o json MESSAGE_ID="$(message_id policy-loaded)" | grep -q BTFENCE_POLICY_SHA256'
+systemctl stop btfence-journal-upload btfence-journal-remote 2>/dev/null
 
 [ $FAIL -eq 0 ] || diagnose
 echo "== 8. apt-get remove, then purge"

@@ -25,7 +25,42 @@ void Auditor::add_sink(std::unique_ptr<AuditSink> sink) {
     }
 }
 
+void Auditor::aggregate_repeats(AggregationOptions options, MonotonicClock& clock,
+                                RepeatTimer& timer) {
+    aggregator_.emplace(options);
+    monotonic_ = &clock;
+    timer_ = &timer;
+}
+
 void Auditor::emit(Event event) {
+    if (aggregator_) {
+        if (event.action == Action::DaemonStopping) {
+            // Nothing held back is lost when the daemon stops: every pending summary first.
+            for (Event& summary : aggregator_->drain()) {
+                stamp_and_deliver(std::move(summary));
+            }
+            arm_timer();
+        } else if (!aggregator_->admit(event, monotonic_->now_us(), clock_.now_us())) {
+            return;  // a repeat: counted, summarized at the window's end
+        } else {
+            arm_timer();  // a first occurrence may have opened a window
+        }
+    }
+    stamp_and_deliver(std::move(event));
+}
+
+void Auditor::emit_due_summaries() {
+    for (Event& summary : aggregator_->due(monotonic_->now_us())) {
+        stamp_and_deliver(std::move(summary));
+    }
+    arm_timer();
+}
+
+void Auditor::arm_timer() {
+    timer_->arm(aggregator_->next_deadline(), [this] { emit_due_summaries(); });
+}
+
+void Auditor::stamp_and_deliver(Event event) {
     event.sequence = ++sequence_;
     event.timestamp_us = clock_.now_us();
     event.host_name = host_name_;

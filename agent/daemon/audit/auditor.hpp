@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "audit/aggregator.hpp"
 #include "audit/audit_sink.hpp"
 #include "audit/clock.hpp"
 #include "audit/event.hpp"
@@ -27,10 +29,16 @@ class Auditor {
     /// ended with (chain_store.hpp), so numbers continue across restarts; 0 at a first start.
     Auditor(WallClock& clock, std::string host_name, std::uint64_t last_sequence = 0);
 
+    /// Holds back repeats of identical events and emits their summaries (aggregator.hpp).
+    /// `clock` and `timer` must outlive the Auditor. Call once, before the first emit.
+    void aggregate_repeats(AggregationOptions options, MonotonicClock& clock, RepeatTimer& timer);
+
     /// Takes ownership. Sinks receive events in the order they were added.
     void add_sink(std::unique_ptr<AuditSink> sink);
 
-    /// Sets `sequence` (last_sequence + 1, + 2, …), `timestamp_us` and `host_name`, then
+    /// With aggregation on, a repeat of an event emitted within the window is held and counted
+    /// instead (its summary comes at the window's end, or before daemon-stopping). Otherwise:
+    /// sets `sequence` (last_sequence + 1, + 2, …), `timestamp_us` and `host_name`, then
     /// writes the event to every sink. A sink that throws is reported (spdlog, error level)
     /// and skipped; the other sinks still get the event. Never throws.
     ///
@@ -47,9 +55,16 @@ class Auditor {
     /// Every sink's counters, in the order the sinks were added. Thread-safe as far as the
     /// sinks' counters() are (BackgroundSink's are); call from the loop.
     [[nodiscard]] std::vector<OutputStats> stats() const;
+    /// Repeats held back by aggregation since the start (each counted in a summary event).
+    [[nodiscard]] std::uint64_t repeats_held() const {
+        return aggregator_ ? aggregator_->repeats_held() : 0;
+    }
 
   private:
+    void stamp_and_deliver(Event event);
     void deliver(const Event& event);
+    void emit_due_summaries();
+    void arm_timer();
 
     WallClock& clock_;
     std::string host_name_;
@@ -57,6 +72,9 @@ class Auditor {
     std::uint64_t sequence_ = 0;
     std::deque<Event> pending_;  ///< events emitted while another was being delivered
     bool delivering_ = false;
+    std::optional<Aggregator> aggregator_;
+    MonotonicClock* monotonic_ = nullptr;
+    RepeatTimer* timer_ = nullptr;
 };
 
 }  // namespace btfence::audit

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "audit/aggregator.hpp"
 #include "audit/chain.hpp"
 #include "audit/ecs_line.hpp"
 #include "audit/journal_fields.hpp"
@@ -69,7 +70,42 @@ Event device_event(Action action, std::uint64_t sequence) {
         .aaguid =
             action == Action::VerificationPassed ? "90a3ccdf-635c-4729-a248-9b709135078f" : "",
     };
+    if (action == Action::VerificationFailed) {  // a keyboard passing itself off as a key
+        event.rule_id = "verification-failed";
+        event.reason =
+            "failed the CTAP authenticatorGetInfo probe (no FIDO GATT service); denied as a "
+            "suspected spoof";
+        event.trigger = "verification";
+        event.device->name = "FIDO key";
+        event.device->device_class = "fido-ble";
+        event.device->class_reason = "advertises FIDO 0xFFFD only";
+    }
+    if (action == Action::DeviceRemoved) {
+        event.trigger = "Paired";
+    }
     return event;
+}
+
+/// What the daemon puts into its device-less events (allowlist_guard.cpp, daemon.cpp).
+void add_daemon_details(Event& event) {
+    switch (event.action) {
+        case Action::TamperDetected:
+            event.trigger = "AdminPolicyStatus1.ServiceAllowList";
+            event.reason = "found [], policy wants [0000fffd-0000-1000-8000-00805f9b34fb]";
+            break;
+        case Action::ServiceAllowlistApplied:
+            event.trigger = "tamper-restore";
+            event.reason = "[0000fffd-0000-1000-8000-00805f9b34fb]";
+            break;
+        case Action::PolicyRejected:
+            event.reason = "/etc/btfence/policy.toml:3:1: unknown key 'mdoe'";
+            break;
+        case Action::AgentReleased:
+            event.reason = "bluetoothd called Agent1.Release";
+            break;
+        default:
+            break;
+    }
 }
 
 nlohmann::ordered_json journal_object(const Event& event) {
@@ -93,6 +129,7 @@ bool device_action(Action action) {
         case Action::BondKept:
         case Action::VerificationPassed:
         case Action::VerificationFailed:
+        case Action::VerificationInconclusive:
             return true;
         default:
             return false;
@@ -140,9 +177,7 @@ int main(int argc, char** argv) {
     for (const ActionInfo& entry : kActions) {
         print("device", device_event(entry.action, ++sequence));
         Event daemon = base(entry.action, ++sequence);
-        if (entry.action == Action::PolicyRejected) {
-            daemon.reason = "/etc/btfence/policy.toml:3:1: unknown key 'mdoe'";
-        }
+        add_daemon_details(daemon);
         if (entry.action == Action::AuditEventsDropped) {
             daemon.loss = Loss{"journal", 17};
             print("loss", daemon);
@@ -153,8 +188,17 @@ int main(int argc, char** argv) {
     Event audit_mode = device_event(Action::PairingDenied, ++sequence);
     audit_mode.mode = Mode::Audit;
     print("audit-mode", audit_mode);
-    Event summary = device_event(Action::PairingDenied, ++sequence);
-    summary.repetition = Repetition{41, 1'795'849'202'000'000, 1'795'849'262'000'000};
-    print("repeat-summary", summary);
+    for (const ActionInfo& entry : kActions) {  // what the aggregator emits for repeats
+        if (!Aggregator::aggregates(entry.action)) {
+            continue;
+        }
+        Event summary = device_action(entry.action) ? device_event(entry.action, ++sequence)
+                                                    : base(entry.action, ++sequence);
+        if (!device_action(entry.action)) {
+            add_daemon_details(summary);
+        }
+        summary.repetition = Repetition{41, 1'795'849'202'000'000, 1'795'849'262'000'000};
+        print("repeat-summary", summary);
+    }
     return 0;
 }

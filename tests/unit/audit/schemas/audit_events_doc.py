@@ -114,7 +114,8 @@ def render():
     out.append("## Samples\n")
     out.append("One of every event as btfenced writes it (the chain's hmac shown as `f…`), "
                "then a denial in audit mode and a summary of repeats.\n")
-    extra = [s for s in samples() if s["variant"] in ("audit-mode", "repeat-summary")]
+    extra = [s for s in samples() if s["variant"] == "audit-mode" or
+             (s["variant"] == "repeat-summary" and s["action"] == "pairing-denied")]
     for sample in typical + extra:
         title = sample["action"] if sample["variant"] in ("device", "daemon", "loss") else \
             "%s (%s)" % (sample["action"], sample["variant"])
