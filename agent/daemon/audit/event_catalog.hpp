@@ -209,7 +209,9 @@ inline constexpr std::array kActions = {
     ActionInfo{Action::StateFileError,
                "state-file-error",
                "80b442c7ba0041bba9b033f61dc62116",
-               {"event", {"configuration"}, {"error"}},
+               // ECS has no "error" type for configuration or file: a file that could not be
+               // read or written is file/info with event.outcome failure.
+               {"event", {"file"}, {"info"}},
                {99, 0, 99}},
 };
 

@@ -103,6 +103,10 @@ void add_daemon_details(Event& event) {
         case Action::AgentReleased:
             event.reason = "bluetoothd called Agent1.Release";
             break;
+        case Action::StateFileError:
+            event.outcome = Outcome::Failure;
+            event.reason = "/var/lib/btfence/grandfathered-bonds.json: Permission denied";
+            break;
         default:
             break;
     }
