@@ -14,6 +14,7 @@
 #include "gatt_client.hpp"
 #include "get_info_verdict.hpp"
 #include "probe.hpp"
+#include "sandbox.hpp"
 
 namespace {
 
@@ -63,6 +64,24 @@ int main(int argc, char** argv) {
     if (verbose) {
         setenv("FIDO_DEBUG", "1", 1);
         log = [](const std::string& line) { std::cerr << "btfence-probe: " << line << '\n'; };
+    }
+
+    // Before the first byte from the device (sandbox.hpp). Without the cell, no probe: the
+    // key is not verified (inconclusive: not the key's fault, but it keeps no bond on it).
+    try {
+        const auto report =
+            btfence::fido::enter_probe_sandbox(btfence::fido::probe_sandbox_limits(request.timeout),
+                                               btfence::fido::probe_readable_directories());
+        if (report.landlock_abi == 0) {
+            std::cerr << "btfence-probe: warning: " << report.landlock_issue
+                      << "; relying on the seccomp filter and rlimits\n";
+        } else if (!report.landlock_issue.empty() && log) {
+            log(report.landlock_issue);
+        }
+    } catch (const btfence::fido::SandboxError& e) {
+        print(btfence::fido::inconclusive_verdict(
+            std::string("the probe could not confine itself: ") + e.what()));
+        return 0;
     }
     try {
         print(btfence::fido::run_probe(

@@ -7,10 +7,9 @@
 
 #include <array>
 #include <csignal>
-#include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "btfence/policy/address.hpp"
+#include "verify/probe_output.hpp"
 
 extern char** environ;
 
@@ -20,13 +19,6 @@ namespace {
 // Past the probe's own deadline: it cancels and answers by then unless it is stuck.
 constexpr std::chrono::seconds kKillMargin{3};
 constexpr std::size_t kMaxOutput = std::size_t{16} * 1024U;
-
-policy::Verification failed(std::string detail) {
-    policy::Verification result;
-    result.state = policy::VerificationState::Failed;
-    result.detail = std::move(detail);
-    return result;
-}
 
 // No verdict on the device: btfenced could not run or finish the probe, or the device went
 // away mid-conversation. Retried at the next connection, never taken for a spoof.
@@ -38,35 +30,6 @@ policy::Verification inconclusive(std::string detail) {
 }
 
 }  // namespace
-
-policy::Verification parse_probe_output(const std::string& output, int exit_status) {
-    if (exit_status != 0) {
-        return failed("probe exited with status " + std::to_string(exit_status));
-    }
-    const auto newline = output.find('\n');
-    const std::string line = output.substr(0, newline);
-    const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object() || !json.contains("passed") || !json["passed"].is_boolean()) {
-        return failed("probe printed no verdict");
-    }
-    policy::Verification result;
-    const bool interrupted = json.contains("inconclusive") && json["inconclusive"].is_boolean() &&
-                             json["inconclusive"].get<bool>();
-    if (json["passed"].get<bool>()) {
-        result.state = policy::VerificationState::Passed;
-    } else {
-        result.state = interrupted ? policy::VerificationState::Inconclusive
-                                   : policy::VerificationState::Failed;
-    }
-    if (json.contains("aaguid") && json["aaguid"].is_string()) {
-        result.aaguid =
-            policy::normalize_aaguid(json["aaguid"].get<std::string>()).value_or(std::string());
-    }
-    if (json.contains("detail") && json["detail"].is_string()) {
-        result.detail = json["detail"].get<std::string>().substr(0, 512);
-    }
-    return result;
-}
 
 struct ProbeRunner::Probe {
     pid_t pid = -1;
@@ -126,6 +89,11 @@ void ProbeRunner::start(const std::string& device_path, std::chrono::millisecond
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    // The probe gets stdout (its verdict) and stderr (the journal) and nothing else of
+    // btfenced's: a descriptor left without O_CLOEXEC must not reach code a device drives.
+    // The probe then confines itself (agent/fido/sandbox.hpp, docs/security.md).
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     sigset_t empty;

@@ -12,12 +12,9 @@
 
 #include "btfence/policy/device_facts.hpp"
 #include "loop/event_loop.hpp"
+#include "verify/probe_output.hpp"
 
 namespace btfence::verify {
-
-/// Parses the probe's one JSON line: passed, failed, or inconclusive (`"inconclusive": true`:
-/// the link went away). Anything unexpected is a failed verification.
-policy::Verification parse_probe_output(const std::string& output, int exit_status);
 
 class ProbeRunner {
   public:
