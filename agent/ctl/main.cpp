@@ -1,16 +1,18 @@
-// btfencectl: the admin's offline tools (check, explain, audit verify). One file per subcommand.
+// btfencectl: the admin's offline tools (check, explain, audit verify, lockdown, posture). One
+// file per subcommand.
 #include <CLI/CLI.hpp>
 
 #include "audit_verify_command.hpp"
 #include "check_command.hpp"
 #include "explain_command.hpp"
+#include "posture_command.hpp"
 
 namespace {
 constexpr int kUsageError = 2;  // 1 is `check`'s "invalid policy"
 }
 
 int main(int argc, char** argv) {
-    CLI::App app{"btfencectl: check and dry-run btfence policies"};
+    CLI::App app{"btfencectl: check and dry-run btfence policies, and harden bluetoothd"};
     app.require_subcommand(1);
 
     btfence::ctl::CheckOptions check;
@@ -49,6 +51,14 @@ int main(int argc, char** argv) {
     verify_cmd->add_flag("!--no-head", verify.check_head,
                          "Do not compare the end with the head btfenced saved (files copied "
                          "from another host)");
+    btfence::ctl::PostureOptions posture;
+    auto* posture_cmd = app.add_subcommand(
+        "posture",
+        "Name bluetoothd's settings that reopen what btfence closes (exit 0; 1 when one is "
+        "rated medium or high)");
+    posture_cmd->add_option("--config-dir", posture.config_dir, "bluetoothd's configuration")
+        ->capture_default_str();
+    posture_cmd->add_flag("--json", posture.json, "One JSON object instead of a table");
 
     try {
         app.parse(argc, argv);
@@ -61,6 +71,9 @@ int main(int argc, char** argv) {
     }
     if (verify_cmd->parsed()) {
         return btfence::ctl::run_audit_verify(verify);
+    }
+    if (posture_cmd->parsed()) {
+        return btfence::ctl::run_posture(posture);
     }
     return btfence::ctl::run_explain(explain);
 }

@@ -122,6 +122,9 @@ void Daemon::start() {
         event.reason = *error;
         emit(std::move(event));
     }
+    if (posture_ != nullptr) {
+        posture_->check("start");
+    }
     last_window_check_ = clock_.now();
     arm_rule_window_timer();
 
@@ -144,6 +147,16 @@ void Daemon::bluez_ready(const std::string& owner) {
                          std::to_string(mirror_.device_count()) + " device(s)");
     found.outcome = audit::Outcome::Success;
     emit(std::move(found));
+    if (posture_ != nullptr) {
+        // Whether this bluetoothd has the admin plugin is part of its posture.
+        bool admin_policy = false;
+        for (const auto& [path, adapter] : mirror_.adapters()) {
+            admin_policy = admin_policy || adapter.has_admin_policy;
+        }
+        posture_->set_admin_policy(mirror_.adapters().empty() ? std::nullopt
+                                                              : std::optional<bool>(admin_policy));
+        posture_->check("bluez-found");
+    }
     // Enforce on what is already there before anything else: bonds made while btfenced was
     // down are the likeliest bypass.
     enforcer_.sweep(first_sweep_done_ ? enforce::SweepKind::Reload : enforce::SweepKind::Startup);

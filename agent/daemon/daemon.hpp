@@ -23,6 +23,7 @@
 #include "pairing/agent1_object.hpp"
 #include "pairing/pairing_gate.hpp"
 #include "policy_store.hpp"
+#include "posture/posture_monitor.hpp"
 #include "retry/retry_queue.hpp"
 #include "service_notifier.hpp"
 #include "verify/verifier.hpp"
@@ -47,6 +48,8 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
            const std::string& state_dir, const BluezTuning& tuning = {});
     ~Daemon() override;
 
+    /// Optional (set before start()): audited at start and told when bluetoothd appears.
+    void set_posture_monitor(posture::PostureMonitor* monitor) { posture_ = monitor; }
     /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
     void start();
     void reload();
@@ -104,6 +107,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     std::unique_ptr<bluez::BluezWatch> watch_;
     std::unique_ptr<loop::BusSource> bus_source_;
     std::unique_ptr<loop::BusSource> agent_bus_source_;
+    posture::PostureMonitor* posture_ = nullptr;
     loop::TimerSlot rule_window_timer_;
     std::optional<retry::Backoff> agent_backoff_;  ///< set while registration keeps failing
     retry::RetryQueue::Handle agent_retry_;

@@ -113,6 +113,22 @@ int main(int argc, char** argv) {
         btfence::Daemon daemon(loop, *connection, *agent_connection, auditor, policies, notifier,
                                decision_clock, options.probe_path, options.state_dir, tuning);
 
+        btfence::posture::PostureMonitor posture(
+            options.bluetooth_config_dir,
+            [&auditor](btfence::audit::Event event) { auditor.emit(std::move(event)); });
+        daemon.set_posture_monitor(&posture);
+        for (const char* file : {"main.conf", "input.conf"}) {
+            try {
+                loop.watch_file(options.bluetooth_config_dir, file,
+                                [&posture, file](btfence::loop::FileChange) {
+                                    posture.check(std::string(file) + " changed");
+                                });
+            } catch (const std::exception& e) {
+                spdlog::warn("cannot watch {}/{} ({}); its posture is read at start only",
+                             options.bluetooth_config_dir, file, e.what());
+            }
+        }
+
         loop.on_signal(SIGHUP, [&] { daemon.reload(); });
         loop.on_signal(SIGTERM, [&] { daemon.stop(); });
         loop.on_signal(SIGINT, [&] { daemon.stop(); });

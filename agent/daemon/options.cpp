@@ -45,6 +45,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
     app.add_option("--probe", options.probe_path,
                    "CTAP verification helper (default: " BTFENCE_PROBE_PATH
                    ", or the build tree's btfence-probe when this is the build tree's btfenced)");
+    app.add_option("--bluetooth-config-dir", options.bluetooth_config_dir,
+                   "bluetoothd's configuration directory, audited as its posture")
+        ->capture_default_str();
     app.add_option("--log-level", options.log_level,
                    "Diagnostics level: trace, debug, info, warn, error")
         ->capture_default_str()

@@ -31,6 +31,8 @@ struct Options {
     std::chrono::milliseconds bluez_call_timeout{10000};
     std::chrono::milliseconds retry_first{1000};
     std::chrono::milliseconds retry_max{30000};
+    /// bluetoothd's configuration (main.conf, input.conf), audited as its posture.
+    std::string bluetooth_config_dir = "/etc/bluetooth";
 };
 
 /// Parses argv; on --help or a usage error returns the exit code to leave with.

@@ -413,8 +413,13 @@ class Btfenced:
         env.update(extra_env or {})
         self.state_dir = os.path.join(workdir, "state")  # as /var/lib/btfence
         os.makedirs(self.state_dir, exist_ok=True)
+        # bluetoothd's configuration as btfenced audits it (posture), as /etc/bluetooth; a
+        # test writes main.conf/input.conf there (IntegrationTest.bluetooth_config_dir).
+        self.bluetooth_config_dir = os.path.join(workdir, "bluetooth")
+        os.makedirs(self.bluetooth_config_dir, exist_ok=True)
         self.args = [self.binary, "--policy", policy_path, "--audit-log", audit_path,
-                     "--state-dir", self.state_dir, "--no-permission-check", "--log-level", "info"]
+                     "--state-dir", self.state_dir, "--no-permission-check", "--log-level", "info",
+                     "--bluetooth-config-dir", self.bluetooth_config_dir]
         self.args += list(extra_args)
         self.process = subprocess.Popen(self.args, stdout=self.stderr, stderr=self.stderr,
                                         env=env)

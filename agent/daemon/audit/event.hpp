@@ -44,6 +44,16 @@ struct Repetition {
     std::int64_t last_us = 0;
 };
 
+/// Set on `posture` events: bluetoothd's risky settings (agent/common/bluez_posture.hpp),
+/// counted by severity for SIEM rules, and listed one per line for people:
+/// "high input.conf [General] ClassicBondedOnly=false: <what it reopens> (advice: ...)".
+struct Posture {
+    std::uint64_t high = 0;
+    std::uint64_t medium = 0;
+    std::uint64_t low = 0;
+    std::string findings;
+};
+
 /// Set on audit-events-dropped: what an output lost (background_sink.hpp).
 struct Loss {
     std::string output;  ///< "audit file", "journal", "linux audit"
@@ -66,6 +76,7 @@ struct Event {
     std::string trigger;  ///< what caused it: "RequestConfirmation", "Paired", "sweep", ...
     std::optional<Repetition> repetition;
     std::optional<Loss> loss;
+    std::optional<Posture> posture;
     // Filled by the Auditor when it emits:
     std::uint64_t sequence = 0;
     std::int64_t timestamp_us = 0;  ///< µs since the Unix epoch, UTC
@@ -177,6 +188,21 @@ void for_each_field(const Event& event, Visitor&& visit) {
         visit(FieldName{"btfence.loss.count", "BTFENCE_LOSS_COUNT", "unmapped.btfence.loss.count",
                         "how many events that output lost"},
               FieldValue{event.loss->count});
+    }
+    if (event.posture) {
+        const Posture& posture = *event.posture;
+        visit(FieldName{"btfence.posture.high", "BTFENCE_POSTURE_HIGH",
+                        "unmapped.btfence.posture.high"},
+              FieldValue{posture.high});
+        visit(FieldName{"btfence.posture.medium", "BTFENCE_POSTURE_MEDIUM",
+                        "unmapped.btfence.posture.medium"},
+              FieldValue{posture.medium});
+        visit(
+            FieldName{"btfence.posture.low", "BTFENCE_POSTURE_LOW", "unmapped.btfence.posture.low"},
+            FieldValue{posture.low});
+        text({"btfence.posture.findings", "BTFENCE_POSTURE_FINDINGS",
+              "unmapped.btfence.posture.findings"},
+             posture.findings);
     }
 }
 

@@ -43,6 +43,7 @@ enum class Action {
     /// A file of the state directory (--state-dir) could not be read or written: what it
     /// protects fails closed (e.g. no bond is grandfathered), never a silent reset.
     StateFileError,
+    Posture,  ///< bluetoothd's configuration, and what its risky settings reopen
 };
 
 /// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and
@@ -212,6 +213,12 @@ inline constexpr std::array kActions = {
                // ECS has no "error" type for configuration or file: a file that could not be
                // read or written is file/info with event.outcome failure.
                {"event", {"file"}, {"info"}},
+               {99, 0, 99}},
+    // ECS kind "state": the configuration as it is at a point in time, not a change.
+    ActionInfo{Action::Posture,
+               "posture",
+               "2624d7cba4cd4689bf148d676e223408",
+               {"state", {"configuration"}, {"info"}},
                {99, 0, 99}},
 };
 

@@ -22,6 +22,11 @@ int journal_priority(const Event& event) {
     if (event.outcome == Outcome::Failure) {
         return LOG_WARNING;
     }
+    if (event.action == Action::Posture && event.posture) {
+        return event.posture->high > 0     ? LOG_WARNING
+               : event.posture->medium > 0 ? LOG_NOTICE
+                                           : LOG_INFO;
+    }
     switch (event.action) {
         case Action::PairingDenied:
         case Action::ServiceDenied:

@@ -16,6 +16,7 @@ namespace btfence::audit {
 ///               outcome is Failure (e.g. a removal that did not happen)
 ///   LOG_NOTICE  pairing-denied, service-denied, device-removed, exemption-expired,
 ///               daemon-stopping — the fence doing its job, worth seeing
+///   posture     LOG_WARNING with a finding rated high, LOG_NOTICE with one rated medium
 ///   LOG_INFO    everything else (allowed pairings, kept bonds, loads, registrations)
 int journal_priority(const Event& event);
 

@@ -107,5 +107,22 @@ check "no subcommand is a usage error (exit 2)" [ $? -eq 2 ]
 "$ctl" check --help > /dev/null 2>&1
 check "--help exits 0" [ $? -eq 0 ]
 
+# posture: bluetoothd's risky settings, as a table and as JSON
+mkdir -p "$tmp/bt"
+printf '[General]\nClassicBondedOnly = false\n' > "$tmp/bt/input.conf"
+printf '[GATT]\nKeySize = 16\n' > "$tmp/bt/main.conf"
+out=$("$ctl" posture --config-dir "$tmp/bt")
+check "posture exits 1 with a high finding" [ $? -eq 1 ]
+check "the table names the setting and the CVE" grep -q "^high .*input.conf \[General\] ClassicBondedOnly=false .*CVE-2023-45866" <<< "$out"
+out=$("$ctl" posture --config-dir "$tmp/bt" --json)
+check "--json gives the same finding" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+f = d["findings"][0]
+sys.exit(0 if f["severity"] == "high" and f["key"] == "ClassicBondedOnly" and d["summary"].startswith("1 high") else 1)' <<< "$out"
+printf '[General]\nClassicBondedOnly = true\n' > "$tmp/bt/input.conf"
+"$ctl" posture --config-dir "$tmp/bt" > /dev/null
+check "posture exits 0 once nothing is above low" [ $? -eq 0 ]
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
