@@ -5,6 +5,7 @@
 #include "audit_verify_command.hpp"
 #include "check_command.hpp"
 #include "explain_command.hpp"
+#include "lockdown_command.hpp"
 #include "posture_command.hpp"
 
 namespace {
@@ -51,6 +52,19 @@ int main(int argc, char** argv) {
     verify_cmd->add_flag("!--no-head", verify.check_head,
                          "Do not compare the end with the head btfenced saved (files copied "
                          "from another host)");
+
+    btfence::ctl::LockdownOptions lockdown;
+    auto* lockdown_cmd = app.add_subcommand(
+        "lockdown",
+        "Print a bluetooth.service drop-in that starts bluetoothd without the profile plugins "
+        "the policy can never allow (exit 0; 1 when there is nothing to leave out)");
+    lockdown_cmd->add_option("--policy", lockdown.policy_path, "Policy file")
+        ->capture_default_str();
+    lockdown_cmd->add_option("--bluetoothd", lockdown.bluetoothd_path, "bluetoothd binary")
+        ->capture_default_str();
+    lockdown_cmd->add_flag("!--no-permission-check", lockdown.check_permissions,
+                           "Do not refuse a file that non-root users could write");
+
     btfence::ctl::PostureOptions posture;
     auto* posture_cmd = app.add_subcommand(
         "posture",
@@ -71,6 +85,9 @@ int main(int argc, char** argv) {
     }
     if (verify_cmd->parsed()) {
         return btfence::ctl::run_audit_verify(verify);
+    }
+    if (lockdown_cmd->parsed()) {
+        return btfence::ctl::run_lockdown(lockdown);
     }
     if (posture_cmd->parsed()) {
         return btfence::ctl::run_posture(posture);

@@ -107,6 +107,22 @@ check "no subcommand is a usage error (exit 2)" [ $? -eq 2 ]
 "$ctl" check --help > /dev/null 2>&1
 check "--help exits 0" [ $? -eq 0 ]
 
+# lockdown: the bluetooth.service drop-in for a passkey-only policy
+out=$("$ctl" lockdown --no-permission-check --policy "$examples/passkey-only.toml")
+check "lockdown exits 0 for a passkey-only policy" [ $? -eq 0 ]
+check "and resets ExecStart before starting bluetoothd without the profile plugins" \
+  grep -Pzq '\[Service\]\nExecStart=\nExecStart=/usr/libexec/bluetooth/bluetoothd --noplugin=input,hog,' <<< "$out"
+check "every line before [Service] is a comment" bash -c '! sed "/^\[Service\]/,\$d" | grep -qv "^#"' <<< "$out"
+out=$("$ctl" lockdown --no-permission-check --policy "$examples/passkey-only.toml" --bluetoothd /opt/bluez/bluetoothd)
+check "--bluetoothd names the binary" grep -q '^ExecStart=/opt/bluez/bluetoothd --noplugin=' <<< "$out"
+printf '[policy]\nversion = 1\n[[rule]]\nid = "keyboards"\nverdict = "allow"\nclass = ["other"]\n' > "$tmp/keyboards.toml"
+"$ctl" lockdown --no-permission-check --policy "$tmp/keyboards.toml" > "$tmp/out" 2> "$tmp/err"
+check "a policy allowing class other has nothing to leave out: exit 1" [ $? -eq 1 ]
+check "and says which rule keeps the plugins" grep -q 'rule "keyboards" allows class "other"' "$tmp/err"
+check "and prints no drop-in" [ ! -s "$tmp/out" ]
+"$ctl" lockdown --no-permission-check --policy "$tmp/three.toml" 2> /dev/null
+check "an invalid policy exits 2 in lockdown" [ $? -eq 2 ]
+
 # posture: bluetoothd's risky settings, as a table and as JSON
 mkdir -p "$tmp/bt"
 printf '[General]\nClassicBondedOnly = false\n' > "$tmp/bt/input.conf"
