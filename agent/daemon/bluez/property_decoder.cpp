@@ -26,21 +26,21 @@ bool assign_if_changed(T& field, T value) {
 template <typename T>
 bool apply_typed(const std::string& name, const sdbus::Variant& value, std::string_view signature,
                  T& field, std::vector<std::string>& problems) {
+    clear_problems_for(name, problems);  // one problem per property, the latest
     if (!value.containsValueOfType<T>()) {
         problems.push_back(mismatch(name, signature, value));
         return false;
     }
-    clear_problems_for(name, problems);
     return assign_if_changed(field, value.get<T>());
 }
 
 bool apply_uuids(const sdbus::Variant& value, policy::DeviceFacts& facts,
                  std::vector<std::string>& problems) {
+    clear_problems_for("UUIDs", problems);
     if (!value.containsValueOfType<std::vector<std::string>>()) {
         problems.push_back(mismatch("UUIDs", "as", value));
         return assign_if_changed(facts.uuids, {});
     }
-    clear_problems_for("UUIDs", problems);
     std::vector<std::string> uuids;
     for (const auto& text : value.get<std::vector<std::string>>()) {
         if (auto uuid = policy::normalize_uuid(text)) {
@@ -57,11 +57,11 @@ bool apply_uuids(const sdbus::Variant& value, policy::DeviceFacts& facts,
 bool apply_service_data(const sdbus::Variant& value, policy::DeviceFacts& facts,
                         std::vector<std::string>& problems) {
     using Dict = std::map<std::string, sdbus::Variant>;
+    clear_problems_for("ServiceData", problems);
     if (!value.containsValueOfType<Dict>()) {
         problems.push_back(mismatch("ServiceData", "a{sv}", value));
         return assign_if_changed(facts.service_data, {});
     }
-    clear_problems_for("ServiceData", problems);
     std::map<std::string, std::vector<std::uint8_t>> data;
     for (const auto& [key, bytes] : value.get<Dict>()) {
         const auto uuid = policy::normalize_uuid(key);
@@ -124,10 +124,10 @@ FactChanges apply_device_properties(const PropertyMap& properties, policy::Devic
         } else if (name == "AddressType") {
             changes.identity |= apply_typed(name, value, "s", facts.address_type, problems);
         } else if (name == "Address") {
+            clear_problems_for(name, problems);
             if (!value.containsValueOfType<std::string>()) {
                 problems.push_back(mismatch(name, "s", value));
             } else if (auto normalized = policy::normalize_address(value.get<std::string>())) {
-                clear_problems_for(name, problems);
                 changes.identity |= assign_if_changed(facts.address, std::move(*normalized));
             } else {
                 problems.push_back("Address: malformed '" + value.get<std::string>().substr(0, 64) +
