@@ -12,6 +12,8 @@ Groups, in the order given (default: bluez btfenced):
             btfenced probing FIDO keys (btfence-probe, CTAP getInfo) while hci1 runs the
             virtual authenticator (tests/fido-authenticator) in one mode per scenario
   admin     btfenced and the AdminPolicySet1 of a bluetoothd built with the admin plugin
+  classic   BR/EDR pairings and an unbonded HID connection towards the laptop; needs
+            dual-mode controllers (run-vm.sh -B)
 
 Scenarios share one VM: between them every device is disconnected and removed, every peer
 role and agent this process registered is withdrawn, and btfenced runs the group's policy.
@@ -31,7 +33,7 @@ import btpeer  # noqa: E402
 from btfenced import Btfenced, DaemonFailed, one_line, policy  # noqa: E402
 from framework import GROUP_POLICIES, SCENARIOS, Context, ScenarioFailed  # noqa: E402
 
-GROUPS = ["bluez", "btfenced", "verification", "admin"]
+GROUPS = ["bluez", "btfenced", "verification", "admin", "classic"]
 
 
 def run_group(ctx, group, functions, btfenced_binary, probe, results):
@@ -119,7 +121,7 @@ def kernel_bug_lines():
 
 
 def main():
-    for module in ("bluez_facts", "enforcement", "verification", "admin_policy"):
+    for module in ("bluez_facts", "enforcement", "verification", "admin_policy", "classic"):
         importlib.import_module(module)  # each registers its scenarios
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--btfenced", help="the btfenced binary under test")

@@ -5,13 +5,16 @@
 # under a RAM overlay), so binaries and scripts are used in place at the same paths; nothing
 # written in the VM survives except in the run directory.
 #
-#   run-vm.sh [-S] [-o DIR] [-n 1|2] [-X BLUETOOTHD] [-b BUS.conf]... [-e VAR=VALUE]...
+#   run-vm.sh [-S] [-B] [-o DIR] [-n 1|2] [-X BLUETOOTHD] [-b BUS.conf]... [-e VAR=VALUE]...
 #             [-t SECONDS] [-q] [-R] -- COMMAND [ARG...]
 #   -S            systemd as PID 1 (this host's systemd, dbus.service and Debian's
 #                 bluetooth.service; btvirt and the command are units of e2e-vm.target), for
 #                 tests of an installed package and its unit. Logs: bluetoothd.log,
 #                 dbus-daemon.log and btvirt.log are those units' journals (bluetoothd without
 #                 debug unless -X), plus journal.log (the whole boot) and systemd-state.log
+#   -B            dual-mode controllers (BR/EDR and LE, btvirt without -L) instead of LE-only
+#                 ones, for the classic (BR/EDR) scenarios; E2E_BREDR=1 in the command's
+#                 environment
 #   -o DIR        run directory, kept: output.log (the command's output), logs/ (bluetoothd.log
 #                 with -d, dbus-daemon.log, btvirt.log, dmesg.log, console.log, and whatever the
 #                 command writes to $E2E_LOGS), out/ ($E2E_OUT). Default: a temporary
@@ -38,10 +41,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 
 run_dir="" controllers=2 bluetoothd=/usr/libexec/bluetooth/bluetoothd cmd_timeout=600 quiet=0 retry=0
-systemd=0 bus_confs=() envs=()
-while getopts "So:n:X:b:e:t:qRh" opt; do
+systemd=0 bredr=0 bus_confs=() envs=()
+while getopts "SBo:n:X:b:e:t:qRh" opt; do
   case $opt in
     S) systemd=1 ;;
+    B) bredr=1 ;;
     o) run_dir=$OPTARG ;;
     n) controllers=$OPTARG ;;
     X) bluetoothd=$(readlink -f "$OPTARG") ;;
@@ -126,7 +130,11 @@ prepare_run_dir() {
   for conf in "${bus_confs[@]+"${bus_confs[@]}"}"; do cp "$conf" "$run_dir/dbus/"; done
   {
     printf 'E2E_BLUETOOTHD=%q\n' "$bluetoothd"
-    printf 'E2E_BTVIRT_ARGS=%q\n' "-L -l$controllers"
+    if [ $bredr = 1 ]; then
+      printf 'E2E_BTVIRT_ARGS=%q\n' "-l$controllers"
+    else
+      printf 'E2E_BTVIRT_ARGS=%q\n' "-L -l$controllers"
+    fi
     printf 'E2E_CONTROLLERS=%q\n' "$controllers"
     printf 'E2E_CMD_TIMEOUT=%q\n' "$cmd_timeout"
     printf 'E2E_CWD=%q\n' "$PWD"
@@ -134,6 +142,7 @@ prepare_run_dir() {
   } > "$run_dir/config"
   {
     echo '#!/bin/bash'
+    [ $bredr = 1 ] && echo 'export E2E_BREDR=1'
     for e in "${envs[@]+"${envs[@]}"}"; do printf 'export %q\n' "$e"; done
     printf 'exec'
     printf ' %q' "$@"
