@@ -19,6 +19,9 @@
 #    (tests/fido-authenticator/virtual_authenticator.py, ctap2-rk) paired from hci1 with the
 #    user's own agent is probed by the installed btfence-probe: verification-passed in the
 #    journal and the audit log, bond kept; then a U2F-only key: verification-failed, removed
+# 7b. profile lockdown: with the drop-in `btfencectl lockdown` prints installed for
+#    bluetooth.service, a key that reveals HID over GATT after bonding creates no input device
+#    (tests/packaging/vm_hid_reveal.py); the drop-in removed again afterwards
 # 8. apt-get remove stops it; apt-get purge removes /etc/btfence, /var/log/btfence and
 #    /var/lib/btfence (run after 9)
 # 9. delivery: journald -> rsyslog imjournal -> RELP -> a collector rsyslogd writing JSON,
@@ -300,6 +303,35 @@ check "journal: device-removed for it by rule verification-failed" \
     wait_until 15 new_event_has device-removed "$removed" "$A0" '"verification-failed"'
 check "the U2F-only key's bond on hci1 is gone" wait_until 20 gone_or_unpaired "$KEY"
 stop_key
+# The probe's own cell (agent/fido/sandbox.hpp), seen from outside while a silent key keeps it
+# waiting for its deadline (10 s): its own seccomp filter on top of the unit's, and its rlimits.
+probe_pid() { pgrep -u btfence -x btfence-probe | head -n 1; }
+probe_status() { grep -E '^(NoNewPrivs|Seccomp):' "/proc/$1/status" | tr -s '\t ' ' ' | tr '\n' ' '; }
+forget "$KEY" "$MIRROR"
+failed=$(events verification-failed)
+check "virtual key (silent) registered on hci0" start_key silent
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --advertiser-pid "$key_pid" --timeout 60 &
+pair_pid=$!
+check "the installed btfence-probe runs for the silent key" wait_until 40 eval '[ -n "$(probe_pid)" ]'
+ppid=$(probe_pid)
+echo "  btfence-probe $ppid: $( [ -n "$ppid" ] && probe_status "$ppid")"
+filters() { awk '/^Seccomp_filters:/ { print $2 }' "/proc/$1/status"; }
+echo "  seccomp filters: btfenced $(filters "$(main_pid)"), btfence-probe $(filters "$ppid")"
+check "the probe runs with NoNewPrivs and one seccomp filter more than btfenced (its own)" \
+    eval 'probe_status $ppid | grep -q "NoNewPrivs: 1 Seccomp: 2" &&
+          [ "$(filters $ppid)" -eq $(( $(filters "$(main_pid)") + 1 )) ]'
+check "the probe's address space is limited to 512 MiB, no core file, no new process" eval \
+    'grep -Eq "^Max address space +536870912 +536870912" /proc/$ppid/limits &&
+     grep -Eq "^Max core file size +0 +0" /proc/$ppid/limits &&
+     grep -Eq "^Max processes +0 +0" /proc/$ppid/limits'
+check "the probe holds none of btfenced's files (audit log, state)" \
+    eval '! ls -l /proc/$ppid/fd/ | grep -qE "/var/(log|lib)/btfence"'
+check "the silent key fails verification and is removed" \
+    wait_until 60 new_event_has verification-failed "$failed" "$A0"
+wait $pair_pid 2>/dev/null
+check "no Landlock warning from the probe under the unit (the kernel has Landlock)" \
+    eval '! journalctl -q --no-pager -u $UNIT | grep -q "Landlock unavailable"'
+forget "$KEY" "$MIRROR"; stop_key
 check "the probe was never killed by the syscall filter (no SIGSYS, status=31)" \
     eval '! journalctl -q --no-pager -u $UNIT | grep -qE "SIGSYS|status=31"'
 if [ $FAIL -ne 0 ]; then
@@ -308,6 +340,38 @@ if [ $FAIL -ne 0 ]; then
     journalctl --no-pager -o short-monotonic | grep -iE 'probe|SIGSYS|status=31|AccessDenied|seccomp' | tail -n 30
 fi
 
+echo "== 7b. Profile lockdown: bluetoothd started without the plugins the policy never allows"
+# A "key" on hci0 advertises and serves only 0xFFFD, bonds with the laptop (hci1), then serves
+# HID over GATT as well (tests/packaging/vm_hid_reveal.py). Without the drop-in bluetoothd's
+# hog plugin may attach an input device before btfenced removes the device; with the drop-in
+# printed by `btfencectl lockdown` there is no hog plugin to attach one.
+REVEAL=$HERE/vm_hid_reveal.py
+DROPIN=/etc/systemd/system/bluetooth.service.d/btfence-lockdown.conf
+json_field() { $PY -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$1" "$2"; }
+bluetoothd_cmdline() { tr '\0' ' ' < "/proc/$(prop bluetooth.service MainPID)/cmdline"; }
+restart_bluetooth() {
+    local found
+    found=$(events bluez-found)
+    systemctl daemon-reload && systemctl restart bluetooth.service &&
+        wait_until 20 eval 'powered hci0 && powered hci1' && wait_until 15 more_events bluez-found "$found"
+}
+forget "$KEY" "$MIRROR"
+without=$($PY "$REVEAL" --laptop hci1 --key hci0 --timeout 40 | tail -n 1)
+echo "  without the drop-in (for comparison, not asserted): $without"
+mkdir -p "$(dirname $DROPIN)"
+check "btfencectl lockdown prints the drop-in for the installed policy" eval 'btfencectl lockdown > $DROPIN'
+check "bluetooth restarted with it, controllers powered, btfenced found bluetoothd again" restart_bluetooth
+check "bluetoothd runs with --noplugin=input,hog,..." eval 'bluetoothd_cmdline | grep -q -- "--noplugin=input,hog,"'
+removed=$(events device-removed)
+with=$($PY "$REVEAL" --laptop hci1 --key hci0 --timeout 40 | tail -n 1)
+echo "  with the drop-in: $with"
+check "the key bonded, then revealed HID over GATT" \
+    eval '[ "$(json_field "$with" bonded)" = True ] && [ "$(json_field "$with" hid_revealed)" = True ]'
+check "no input device was created (no hog plugin)" [ "$(json_field "$with" input_device)" = False ]
+check "btfenced removed the device (device-removed)" wait_until 20 more_events device-removed "$removed"
+rm -f $DROPIN
+check "drop-in removed, bluetooth restarted without it" restart_bluetooth
+check "bluetoothd runs without --noplugin again" eval '! bluetoothd_cmdline | grep -q -- --noplugin'
 
 echo "== 9. delivery: journald -> rsyslog (imjournal) -> RELP -> collector; journal-upload -> journal-remote"
 # The configuration shipped in docs/siem/delivery, on loopback: the laptop's rsyslog forwards
