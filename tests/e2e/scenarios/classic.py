@@ -241,36 +241,3 @@ def only_an_agent_with_input_or_output_is_asked_about_classic_pairings(ctx):
     for local in ("DisplayYesNo", "KeyboardOnly"):
         expect(unrefusable[local] == [], "with a %s default agent %s bonded unasked"
                % (local, unrefusable[local]))
-
-
-LE_CAPABILITIES = ["NoInputNoOutput", "DisplayYesNo", "KeyboardOnly", "DisplayOnly", "KeyboardDisplay"]
-
-
-@scenario("classic")
-def which_local_capability_leaves_every_le_pairing_refusable(ctx):
-    """The same over LE (the laptop advertising, the device pairing): what a refusing default agent of each capability is asked."""
-    peer_address = ctx.address(ctx.peer)
-    laptop = ctx.play("laptop", adapter=ctx.laptop)
-    unrefusable = {}
-    for local in ("NoInputNoOutput", "DisplayYesNo", "KeyboardOnly"):
-        gate = ctx.agent(local, reject=True, default=True)
-        unrefusable[local] = []
-        for remote in LE_CAPABILITIES:
-            path = btpeer.discover(ctx.peer, laptop, timeout=45)
-            person = ctx.agent(remote)
-            ok, error = person.pair(path, timeout=60)
-            bonded = ok or laptop_bond(ctx, peer_address)
-            questions = gate.methods()
-            gate.calls.clear()
-            record("LE: local %-15s remote %-15s: asked %s; %s" % (
-                local, remote, questions or "nothing", "bonded" if bonded else "refused (%s)" % error))
-            if bonded:
-                unrefusable[local].append(remote)
-            ctx.drop_agent(person)
-            btpeer.wait_until(lambda: not laptop_bond(ctx, peer_address), 30,
-                              "the laptop to hold no bond with the %s device" % remote)
-            remove_peer_side(ctx, path)
-        ctx.drop_agent(gate)
-    record("LE: bonded although the default agent refuses everything: %s" % unrefusable)
-    expect(unrefusable["KeyboardOnly"] == [],
-           "with a KeyboardOnly default agent %s bonded over LE unasked" % unrefusable["KeyboardOnly"])
