@@ -192,16 +192,20 @@ void for_each_field(const Event& event, Visitor&& visit) {
     if (event.posture) {
         const Posture& posture = *event.posture;
         visit(FieldName{"btfence.posture.high", "BTFENCE_POSTURE_HIGH",
-                        "unmapped.btfence.posture.high"},
+                        "unmapped.btfence.posture.high",
+                        "bluetoothd's posture: how many settings are rated high"},
               FieldValue{posture.high});
         visit(FieldName{"btfence.posture.medium", "BTFENCE_POSTURE_MEDIUM",
-                        "unmapped.btfence.posture.medium"},
+                        "unmapped.btfence.posture.medium",
+                        "bluetoothd's posture: how many settings are rated medium"},
               FieldValue{posture.medium});
         visit(
-            FieldName{"btfence.posture.low", "BTFENCE_POSTURE_LOW", "unmapped.btfence.posture.low"},
+            FieldName{"btfence.posture.low", "BTFENCE_POSTURE_LOW", "unmapped.btfence.posture.low",
+                      "bluetoothd's posture: how many settings are rated low"},
             FieldValue{posture.low});
         text({"btfence.posture.findings", "BTFENCE_POSTURE_FINDINGS",
-              "unmapped.btfence.posture.findings"},
+              "unmapped.btfence.posture.findings",
+              "bluetoothd's posture: each finding as severity setting=value"},
              posture.findings);
     }
 }
