@@ -21,10 +21,6 @@ constexpr std::int64_t kWatchBusPriority = SD_EVENT_PRIORITY_NORMAL;
 constexpr int kAgentDispatchBudget = 64;
 constexpr int kWatchDispatchBudget = 16;
 
-std::chrono::system_clock::time_point to_system(policy::TimePoint t) {
-    return std::chrono::system_clock::time_point(t.time_since_epoch());
-}
-
 }  // namespace
 
 Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
@@ -56,7 +52,10 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
                 [this](audit::Event e) { emit(std::move(e)); }),
       guard_(calls_, retries_, policies, [this](audit::Event e) { emit(std::move(e)); }),
       verifier_(loop, mirror_, policies, clock, std::move(probe_path),
-                [this](audit::Event e) { emit(std::move(e)); }) {
+                [this](audit::Event e) { emit(std::move(e)); }),
+      rule_windows_(loop, policies, clock,
+                    [this](const std::vector<policy::WindowChange>& changes,
+                           RuleWindows::Cause cause) { rule_windows_changed(changes, cause); }) {
     mirror_.set_observer(this);
 }
 
@@ -125,8 +124,7 @@ void Daemon::start() {
     if (posture_ != nullptr) {
         posture_->check("start");
     }
-    last_window_check_ = clock_.now();
-    arm_rule_window_timer();
+    rule_windows_.start();
 
     watch_ = std::make_unique<bluez::BluezWatch>(connection_, calls_, retries_, mirror_, *this);
     watch_->start();
@@ -380,42 +378,36 @@ void Daemon::reload() {
         emit(std::move(event));
         enforcer_.sweep(enforce::SweepKind::Reload);
         guard_.apply_all(mirror_);
-        last_window_check_ = clock_.now();
-        arm_rule_window_timer();
+        rule_windows_.policy_replaced();
     }
     notifier_.ready(watch_ && watch_->bluez_present() ? "Enforcing" : "Waiting for bluetoothd");
 }
 
-void Daemon::arm_rule_window_timer() {
-    const auto next = policies_.current().next_boundary_after(clock_.now());
-    loop_.set_realtime_timer(rule_window_timer_,
-                             next ? std::optional(to_system(*next)) : std::nullopt,
-                             [this] { rule_window_passed(); });
-}
-
-void Daemon::rule_window_passed() {
-    const policy::TimePoint now = clock_.now();
+void Daemon::rule_windows_changed(const std::vector<policy::WindowChange>& changes,
+                                  RuleWindows::Cause cause) {
     const policy::Policy& policy = policies_.current();
-    for (const auto& rule : policy.rules) {
-        const auto passed = [&](const std::optional<policy::TimePoint>& t) {
-            return t && *t > last_window_check_ && *t <= now;
-        };
-        const bool expired = passed(rule.expires);
-        if (!expired && !passed(rule.not_before)) {
-            continue;
+    const bool clock_set = cause == RuleWindows::Cause::ClockSet;
+    if (clock_set) {
+        spdlog::info("the wall clock was set; re-deciding every device for the rules' windows");
+    }
+    for (const auto& change : changes) {
+        const auto& rule = *change.rule;
+        std::string message = "Rule '" + rule.id + "' " +
+                              (change.in_effect ? "took effect" : "is out of its window (expired)");
+        if (clock_set) {
+            message += " because the wall clock was set";
         }
         audit::Event event = policy_event(
-            expired ? audit::Action::ExemptionExpired : audit::Action::ExemptionStarted, &policy,
-            "Rule '" + rule.id + "' " + (expired ? "expired" : "took effect") +
-                "; re-deciding every device");
+            change.in_effect ? audit::Action::ExemptionStarted : audit::Action::ExemptionExpired,
+            &policy, message + "; re-deciding every device");
         event.outcome = audit::Outcome::Success;
         event.rule_id = rule.id;
         event.rule_reason = rule.reason;
+        event.trigger = clock_set ? "wall-clock-set" : "rule-window";
         emit(std::move(event));
     }
-    last_window_check_ = now;
+    // After a clock set, sweep even when no rule changed: nothing is lost by deciding again.
     enforcer_.sweep(enforce::SweepKind::Timer);
-    arm_rule_window_timer();
 }
 
 void Daemon::stop() {
@@ -441,8 +433,7 @@ void Daemon::stop() {
                                       loop_.exit(0);
                                   });
     // bluetoothd may be hung: do not let it hold up a stop.
-    loop_.set_realtime_timer(stop_timer_, std::chrono::system_clock::now() + kUnregisterGrace,
-                             [this] { loop_.exit(0); });
+    loop_.set_monotonic_timer(stop_timer_, kUnregisterGrace, [this] { loop_.exit(0); });
 }
 
 }  // namespace btfence

@@ -25,6 +25,7 @@
 #include "policy_store.hpp"
 #include "posture/posture_monitor.hpp"
 #include "retry/retry_queue.hpp"
+#include "rule_windows.hpp"
 #include "service_notifier.hpp"
 #include "verify/verifier.hpp"
 
@@ -78,8 +79,8 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     void emit_after_reply(audit::Event event);
     void register_agent();
     void agent_registered_and_default(const bluez::CallResult& error);
-    void arm_rule_window_timer();
-    void rule_window_passed();
+    void rule_windows_changed(const std::vector<policy::WindowChange>& changes,
+                              RuleWindows::Cause cause);
     void announce_ready();
 
     loop::EventLoop& loop_;
@@ -103,17 +104,16 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     enforce::Enforcer enforcer_;
     enforce::AllowlistGuard guard_;
     verify::Verifier verifier_;
+    RuleWindows rule_windows_;
     std::unique_ptr<pairing::Agent1Object> agent_;
     std::unique_ptr<bluez::BluezWatch> watch_;
     std::unique_ptr<loop::BusSource> bus_source_;
     std::unique_ptr<loop::BusSource> agent_bus_source_;
     posture::PostureMonitor* posture_ = nullptr;
-    loop::TimerSlot rule_window_timer_;
     std::optional<retry::Backoff> agent_backoff_;  ///< set while registration keeps failing
     retry::RetryQueue::Handle agent_retry_;
     bool agent_requested_ = false;  ///< RegisterAgent sent to the current bluetoothd
     loop::TimerSlot stop_timer_;
-    policy::TimePoint last_window_check_{};
     bool ready_announced_ = false;
     bool first_sweep_done_ = false;
     bool stopping_ = false;

@@ -52,7 +52,7 @@ bool matches_verification(const Rule& rule, const DeviceFacts& device) {
 }
 
 bool within_window(const Rule& rule, TimePoint now) {
-    return (!rule.not_before || now >= *rule.not_before) && (!rule.expires || now < *rule.expires);
+    return rule.in_window(now);
 }
 
 std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<TimePoint> b) {

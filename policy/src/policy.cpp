@@ -40,6 +40,18 @@ std::vector<std::string> Policy::service_allowlist() const {
     return list;
 }
 
+std::vector<WindowChange> Policy::window_changes(TimePoint before, TimePoint after) const {
+    std::vector<WindowChange> changes;
+    for (const auto& rule : rules) {
+        const bool was = rule.in_window(before);
+        const bool is = rule.in_window(after);
+        if (was != is) {
+            changes.push_back(WindowChange{&rule, is});
+        }
+    }
+    return changes;
+}
+
 std::optional<TimePoint> Policy::next_boundary_after(TimePoint now) const {
     std::optional<TimePoint> next;
     const auto consider = [&](const std::optional<TimePoint>& boundary) {

@@ -3,12 +3,14 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -162,6 +164,48 @@ void EventLoop::set_monotonic_timer(TimerSlot& slot, std::optional<std::chrono::
               &slot.handler),
           "sd_event_add_time");
     slot.source = Source(source);
+}
+
+void EventLoop::on_wall_clock_set(std::function<void()> handler) {
+    struct Watch {
+        int fd = -1;
+        std::function<void()> handler;
+        ~Watch() {
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        // Armed for an instant that never comes: only the cancellation matters.
+        [[nodiscard]] int arm() const {
+            itimerspec never{};
+            never.it_value.tv_sec = std::numeric_limits<time_t>::max() / 2;
+            return timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &never,
+                                   nullptr);
+        }
+    };
+    auto watch = std::make_shared<Watch>();
+    watch->handler = std::move(handler);
+    watch->fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+    check(watch->fd < 0 ? -errno : 0, "timerfd_create");
+    check(watch->arm() < 0 ? -errno : 0, "timerfd_settime");
+    userdata_.push_back(watch);
+    sd_event_source* source = nullptr;
+    check(sd_event_add_io(
+              event_, &source, watch->fd, EPOLLIN,
+              [](sd_event_source*, int fd, std::uint32_t, void* userdata) {
+                  auto* w = static_cast<Watch*>(userdata);
+                  std::uint64_t expirations = 0;
+                  const bool set =
+                      ::read(fd, &expirations, sizeof expirations) < 0 && errno == ECANCELED;
+                  (void)w->arm();  // again, for the next set
+                  if (set) {
+                      w->handler();
+                  }
+                  return 0;
+              },
+              watch.get()),
+          "sd_event_add_io");
+    sources_.emplace_back(source);
 }
 
 void EventLoop::watch_file(const std::string& directory, const std::string& file_name,

@@ -70,6 +70,12 @@ class EventLoop {
     /// shorten nor stretch); nullopt disarms it.
     void set_monotonic_timer(TimerSlot& slot, std::optional<std::chrono::microseconds> after,
                              std::function<void()> handler);
+    /// Calls `handler` whenever the wall clock (CLOCK_REALTIME) is set discontinuously:
+    /// `date -s`, an NTP step, a suspended laptop's clock corrected at resume. A timerfd armed
+    /// with TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET: the kernel cancels it on every set.
+    /// sd-event's own CLOCK_REALTIME timers fire when the clock is set past them, but nobody
+    /// is told when it is set back, so instants already acted on can become the future again.
+    void on_wall_clock_set(std::function<void()> handler);
     /// Calls `handler` when the file named `file_name` in `directory` is replaced (renamed
     /// onto), written in place and closed, or removed. Creation alone is not reported: an
     /// empty new file is no change worth acting on, and its writer's close follows.

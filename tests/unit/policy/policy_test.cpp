@@ -86,3 +86,63 @@ TEST(EnumNames, AreThePolicyFileSpellings) {
 
 }  // namespace
 }  // namespace btfence::policy
+
+namespace btfence::policy {
+namespace {
+
+// Which rules' windows changed between two readings of the wall clock, either way round.
+constexpr std::string_view kExemption = R"(
+[policy]
+version = 1
+[[rule]]
+id = "keyboard-exemption"
+verdict = "allow"
+class = ["other"]
+not_before = 2026-12-01T09:00:00Z
+expires = 2026-12-08T17:00:00Z
+[[rule]]
+id = "always"
+verdict = "allow"
+class = ["fido-ble"]
+)";
+
+TimePoint at(std::string_view text) {
+    return parse_rfc3339(text).value();
+}
+
+TEST(WindowChanges, ReportARuleThatExpiredBetweenTwoReadings) {
+    const auto policy = testing::policy_from(kExemption);
+    const auto changes =
+        policy.window_changes(at("2026-12-08T16:59:59Z"), at("2026-12-08T17:00:00Z"));
+    ASSERT_EQ(changes.size(), 1U);
+    EXPECT_EQ(changes[0].rule->id, "keyboard-exemption");
+    EXPECT_FALSE(changes[0].in_effect);
+}
+
+TEST(WindowChanges, ReportARuleThatStoppedMatchingBecauseTheClockWasSetBack) {
+    // The exemption had started; the clock is set back before its not_before.
+    const auto policy = testing::policy_from(kExemption);
+    const auto changes =
+        policy.window_changes(at("2026-12-02T10:00:00Z"), at("2026-11-30T10:00:00Z"));
+    ASSERT_EQ(changes.size(), 1U);
+    EXPECT_FALSE(changes[0].in_effect);
+}
+
+TEST(WindowChanges, ReportARuleBackInEffectWhenTheClockWasSetBackBeforeItsExpiry) {
+    const auto policy = testing::policy_from(kExemption);
+    const auto changes =
+        policy.window_changes(at("2026-12-09T10:00:00Z"), at("2026-12-05T10:00:00Z"));
+    ASSERT_EQ(changes.size(), 1U);
+    EXPECT_TRUE(changes[0].in_effect);
+}
+
+TEST(WindowChanges, IgnoreAWindowJumpedOverAsAWholeAndRulesWithoutOne) {
+    const auto policy = testing::policy_from(kExemption);
+    EXPECT_TRUE(
+        policy.window_changes(at("2026-11-01T00:00:00Z"), at("2027-01-01T00:00:00Z")).empty());
+    EXPECT_TRUE(
+        policy.window_changes(at("2026-12-02T00:00:00Z"), at("2026-12-03T00:00:00Z")).empty());
+}
+
+}  // namespace
+}  // namespace btfence::policy

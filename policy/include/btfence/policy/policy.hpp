@@ -37,6 +37,18 @@ struct Rule {
     std::optional<TimePoint> expires;
     std::string reason;  ///< free text copied into events
     int line = 0;        ///< where the rule starts in the file, for messages
+
+    /// Whether `now` lies in the rule's time window: from `not_before` (inclusive) to
+    /// `expires` (exclusive). A rule without either holds at every instant.
+    [[nodiscard]] bool in_window(TimePoint now) const {
+        return (!not_before || now >= *not_before) && (!expires || now < *expires);
+    }
+};
+
+/// A rule whose time window holds at one instant and not at the other.
+struct WindowChange {
+    const Rule* rule = nullptr;
+    bool in_effect = false;  ///< at the later-observed instant
 };
 
 struct FidoSettings {
@@ -71,6 +83,12 @@ struct Policy {
     /// The earliest rule boundary (`not_before` or `expires`) strictly after `now`, over all
     /// rules: when the daemon must re-decide every device. nullopt = never.
     [[nodiscard]] std::optional<TimePoint> next_boundary_after(TimePoint now) const;
+
+    /// The rules, in file order, whose window held at `before` and not at `after` or the other
+    /// way round: what changed between two observations of the wall clock. `after` may be
+    /// earlier than `before` (the clock was set back); a rule whose whole window lies between
+    /// the two has not changed.
+    [[nodiscard]] std::vector<WindowChange> window_changes(TimePoint before, TimePoint after) const;
 };
 
 }  // namespace btfence::policy
