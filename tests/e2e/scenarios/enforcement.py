@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 
 import dbus
 
@@ -230,3 +231,38 @@ def after_bluetoothd_is_killed_and_restarted_btfenced_registers_again_and_still_
     expect(registered["event"]["outcome"] == "success", "registering again failed: %s" % registered["message"])
     btpeer.wait_until(lambda: adapters_powered(ctx.bus, [ctx.laptop, ctx.peer]), 30, "both adapters powered again")
     a_keyboard_starting_a_pairing_is_refused_at_the_gate(ctx)
+
+
+def rfc3339(seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+@scenario("btfenced")
+def a_rule_window_follows_the_wall_clock_when_it_is_set_forward_and_back(ctx):
+    """`date -s` into an exemption's window starts it; set back before its not_before, it ends at once (wall-clock-set)."""
+    start = time.time()
+    started_at = time.monotonic()
+    window = """
+[[rule]]
+id = "later-exemption"
+verdict = "allow"
+class = ["other"]
+not_before = %s
+expires = %s
+reason = "a window an hour from now"
+""" % (rfc3339(start + 3600), rfc3339(start + 7200))
+    ctx.run_daemon_with(policy(ctx.laptop, extra=window))
+    try:
+        since = ctx.daemon.mark()
+        time.clock_settime(time.CLOCK_REALTIME, start + 5400)  # inside the window
+        # The wall-clock timer for not_before fires as well; whichever comes first reports it.
+        started = ctx.daemon.wait_for("exemption-started", since=since, timeout=15)
+        expect(started["rule"]["id"] == "later-exemption", "exemption-started for %s" % started["rule"]["id"])
+        since = ctx.daemon.mark()
+        # Back to the real time: not_before lies ahead again. No timer is due for that; only
+        # the kernel's notice that the clock was set (TFD_TIMER_CANCEL_ON_SET) tells btfenced.
+        time.clock_settime(time.CLOCK_REALTIME, start + (time.monotonic() - started_at))
+        ended = ctx.daemon.wait_for("exemption-expired", since=since, timeout=15, trigger="wall-clock-set")
+        expect(ended["rule"]["id"] == "later-exemption", "exemption-expired for %s" % ended["rule"]["id"])
+    finally:
+        time.clock_settime(time.CLOCK_REALTIME, start + (time.monotonic() - started_at))
