@@ -14,6 +14,8 @@ Groups, in the order given (default: bluez btfenced):
   admin     btfenced and the AdminPolicySet1 of a bluetoothd built with the admin plugin
   classic   BR/EDR pairings and an unbonded HID connection towards the laptop; needs
             dual-mode controllers (run-vm.sh -B)
+  measure   (only when asked for) timings published in docs/performance.md: Paired=true of a
+            keyboard bonded behind the agent -> link down -> RemoveDevice
 
 Scenarios share one VM: between them every device is disconnected and removed, every peer
 role and agent this process registered is withdrawn, and btfenced runs the group's policy.
@@ -33,7 +35,7 @@ import btpeer  # noqa: E402
 from btfenced import Btfenced, DaemonFailed, one_line, policy  # noqa: E402
 from framework import GROUP_POLICIES, SCENARIOS, Context, ScenarioFailed  # noqa: E402
 
-GROUPS = ["bluez", "btfenced", "verification", "admin", "classic"]
+GROUPS = ["bluez", "btfenced", "verification", "admin", "classic", "measure"]
 
 
 def run_group(ctx, group, functions, btfenced_binary, probe, results):
@@ -121,7 +123,8 @@ def kernel_bug_lines():
 
 
 def main():
-    for module in ("bluez_facts", "enforcement", "verification", "admin_policy", "classic"):
+    for module in ("bluez_facts", "enforcement", "verification", "admin_policy", "classic",
+                   "removal_timing"):
         importlib.import_module(module)  # each registers its scenarios
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--btfenced", help="the btfenced binary under test")
