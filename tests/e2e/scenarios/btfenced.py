@@ -78,7 +78,11 @@ class Btfenced:
         stderr.write("---- %s --policy %s (%s)\n" % (self.binary, self.policy_path, time.strftime("%H:%M:%S")))
         stderr.flush()
         command = [self.binary, "--policy", self.policy_path, "--audit-log", self.audit_path,
-                   "--state-dir", self.state_dir, "--log-level", "debug"]
+                   "--state-dir", self.state_dir, "--log-level", "debug",
+                   # Every decision as its own event: scenarios repeat the same device (one
+                   # peer address) within seconds and wait for each event, which the default
+                   # 60 s aggregation of identical repeats would hold back as a summary.
+                   "--aggregate-window", "0"]
         if self.probe:
             command += ["--probe", self.probe]
         self.process = subprocess.Popen(
