@@ -243,8 +243,9 @@ int run_flood(BenchContext& context) {
     put_result("agent.cpu_s", agent_cpu);
     put_result("agent.cpu_share", agent_cpu / seconds);
     put_result("agent.cpu_ms_per_1000_signals", agent_cpu * 1000.0 / (signals / 1000.0));
-    // PRODUCT.md §6 counts per PropertiesChanged: the announcements' cost is included in the
-    // CPU time (the CPU runs announce few devices, so it is a small overestimate).
+    // The quality bar counts per PropertiesChanged (docs/performance.md): the announcements'
+    // cost is included in the CPU time (the CPU runs announce few devices, so it is a small
+    // overestimate).
     if (changes.sent() > 0) {
         put_result("agent.cpu_us_per_change",
                    agent_cpu * 1e6 / static_cast<double>(changes.sent()));

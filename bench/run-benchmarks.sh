@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of PRODUCT.md §6 and prints the results as a Markdown section.
+# Runs the benchmarks of the quality bars (docs/performance.md) and prints the results as a Markdown section.
 #
 #   bench/run-benchmarks.sh BUILD_DIR [--write] [--rounds N] [--quick] [--no-callgrind]
 #
@@ -76,14 +76,14 @@ done
 samples=2000          # measured agent calls per phase
 warmup=200
 call_gap_ms=3         # spacing of the "spaced" phases (an audit fdatasync fits in it)
-churn_rate=20000      # PropertiesChanged/s while measuring under churn (PRODUCT.md §6)
+churn_rate=20000      # PropertiesChanged/s while measuring under churn (quality bar)
 remove_samples=500
-flood_rate=50000      # PropertiesChanged/s (PRODUCT.md §6)
+flood_rate=50000      # PropertiesChanged/s (quality bar)
 flood_seconds=15
-flood_devices=100000  # distinct devices seen (PRODUCT.md §6)
+flood_devices=100000  # distinct devices seen (quality bar)
 flood_rounds=2        # each: baseline and btfenced, RSSI and ServiceData variants
 idle_seconds=5
-cpu_rates=(20000 50000)  # PropertiesChanged/s of the CPU runs (PRODUCT.md §6: ≤ 3 µs each)
+cpu_rates=(20000 50000)  # PropertiesChanged/s of the CPU runs (quality bar: ≤ 3 µs each)
 cpu_seconds=10
 cpu_devices=1000      # announced during a CPU run: few, so that the CPU is the changes'
 cost_bursts=2500      # callgrind: bursts of signals, each then a barrier
@@ -322,7 +322,7 @@ for ((round = 1; round <= flood_rounds; round++)); do
     done
 done
 
-# CPU per PropertiesChanged at the rates of PRODUCT.md §6: a short flood over the 1000
+# CPU per PropertiesChanged at the rates of the quality bars: a short flood over the 1000
 # devices present at start (few new ones), RSSI only and half rotating ServiceData.
 for rate in "${cpu_rates[@]}"; do
     for ((round = 1; round <= flood_rounds; round++)); do
@@ -556,7 +556,7 @@ report() {
     tmpfs_b2b=$(ratio "$(get latency-tmpfs btfenced-tmpfs.idle.p50_us)" \
         "$(get latency-tmpfs null.idle.p50_us)")
 
-    # PRODUCT.md §6: idle median vs null; under churn median and p99 vs the responder that
+    # The quality bars (docs/performance.md): idle median vs null; under churn median and p99 vs the responder that
     # subscribes to nothing ("quiet").
     local -a q_med_sp q_med_b2b q_p99_sp q_p99_b2b
     mapfile -t q_med_sp < <(round_ratios_vs quiet churn-spaced p50_us)
@@ -601,7 +601,7 @@ RelWithDebInfo. Command: \`bench/run-benchmarks.sh BUILD_DIR$( ((quick)) && prin
 once and called in turn). btfenced's audit log is on $(info audit_fs),
 and every audit line is fdatasync'ed.
 
-| Quality bar (PRODUCT.md §6) | Target | Measured (median over rounds; range) | |
+| Quality bar | Target | Measured (median over rounds; range) | |
 | --- | --- | --- | --- |
 | Agent1 call → reply, idle, median, btfenced / null (calls ${call_gap_ms} ms apart) | ≤ 1.1× | ${med_sp}× ($(range "${r_med_sp[@]}")) | $(verdict "$med_sp" "<=" 1.1) |
 | same, calls back to back | ≤ 1.1× | ${med_b2b}× ($(range "${r_med_b2b[@]}")) | $(verdict "$med_b2b" "<=" 1.1) |
@@ -621,7 +621,7 @@ $(cost_summary_rows)
 | CPU per 1000 signals, btfenced / null (median over rounds), RSSI; 50% ServiceData | | $(fmt "$(median $(over_rounds flood agent.cpu_ms_per_1000_signals))" 1) / $(fmt "$(median $(over_kind_rounds flood null agent.cpu_ms_per_1000_signals))" 1) ms; $(fmt "$(median $(over_rounds flood-sd agent.cpu_ms_per_1000_signals))" 1) / $(fmt "$(median $(over_kind_rounds flood-sd null agent.cpu_ms_per_1000_signals))" 1) ms: at $(fmt "$total_rate") signals/s ($(fmt "$flood_rate") changes + $(fmt "$announce_rate") InterfacesAdded) btfenced needs $(awk -v c="$(median $(over_rounds flood agent.cpu_ms_per_1000_signals))" -v r="$total_rate" 'BEGIN { printf "%.2f", c * r / 1e6 }'); $(awk -v c="$(median $(over_rounds flood-sd agent.cpu_ms_per_1000_signals))" -v r="$total_rate" 'BEGIN { printf "%.2f", c * r / 1e6 }') of a core | |
 | RSS after $(fmt "$flood_devices") distinct devices (streamed in; largest of $flood_rounds rounds) | < 16 MiB | ${rss_mib} MiB: $(mib "$anon_max") MiB own (RssAnon) + $(mib "$file_max") MiB mapped files (shared libraries) | $(verdict "$rss_mib" "<" 16) |
 | RSS after starting with $(fmt "$(get idle.btfenced idle.devices_at_start)") devices present (no target; for comparison) | | $(mib "$(get idle.btfenced idle.rss_kib)") MiB: $(mib "$(get idle.btfenced idle.rss_anon_kib)") MiB own + $(mib "$(get idle.btfenced idle.rss_file_kib)") MiB mapped files | |
-| allowed FIDO key answered correctly during the flood (correctness, not a §6 bar) | 0 refusals | ${refused:-n/a} of $(fmt "$probes") probes refused${refused_at:+ (first after $(fmt "$refused_at") devices)} | $([[ "${refused:-0}" == 0 ]] && echo met || echo '**wrong answers**') |
+| allowed FIDO key answered correctly during the flood (correctness, not a quality bar) | 0 refusals | ${refused:-n/a} of $(fmt "$probes") probes refused${refused_at:+ (first after $(fmt "$refused_at") devices)} | $([[ "${refused:-0}" == 0 ]] && echo met || echo '**wrong answers**') |
 | Wake-ups in ${idle_seconds} s of idle | 0 | $(fmt "$idle_wake") (null: $(fmt "$idle_wake_null")) | $(verdict "$idle_wake" "<=" 0) |
 
 EOF

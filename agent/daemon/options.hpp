@@ -1,5 +1,5 @@
 #pragma once
-// btfenced's command line (PRODUCT.md §4).
+// btfenced's command line (docs/man/btfenced.8.md).
 #include <chrono>
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
 // Holds the policy in force and replaces it only with a valid one: an invalid file at reload
-// leaves the running policy untouched (PRODUCT.md §2, "never loses its last good policy").
+// leaves the running policy untouched (docs/policy.md, "The file": the last good policy stays).
 #include <functional>
 #include <optional>
 #include <string>

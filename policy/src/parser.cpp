@@ -1,5 +1,5 @@
-// Policy file parsing and validation (PRODUCT.md §3). toml++ parses the syntax; everything
-// else — keys, types, values, cross-field rules — is checked here, and every problem is
+// Policy file parsing and validation (docs/policy.md: keys, errors). toml++ parses the syntax;
+// everything else — keys, types, values, cross-field rules — is checked here, and every problem is
 // reported with the line and column of the node it concerns, not just the first one.
 #include "btfence/policy/parser.hpp"
 

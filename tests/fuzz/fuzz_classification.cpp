@@ -9,8 +9,9 @@
 //   @ <seconds>              the instant of the decision (since 1970)
 //
 // Besides sanitizer reports it checks the promises the daemon builds on: normalisation is
-// idempotent, a class is only given for the reason §3 states, and a decision does not change
-// before its next_change (the daemon sets one timer on it instead of polling).
+// idempotent, a class is only given for the reason docs/policy.md ("Device classes") states,
+// and a decision does not change before its next_change (the daemon sets one timer on it
+// instead of polling).
 #include <algorithm>
 #include <array>
 #include <charconv>

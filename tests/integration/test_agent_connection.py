@@ -1,6 +1,6 @@
 """The Agent1 object answers on a bus connection of its own that subscribes to nothing, so a
 pairing request from bluetoothd never waits behind the advert flood btfenced's main
-connection receives (PRODUCT.md §6; docs/architecture.md, "Connections and priorities")."""
+connection receives (docs/architecture.md, "Connections and priorities"; docs/performance.md)."""
 
 import signal
 import unittest

@@ -64,7 +64,7 @@ class BluezMirror {
     /// heard from for TemporaryTimeout (30 s by default), so this bounds the advertisers heard
     /// within half a minute — a crowded hall. A device pushed out costs one GetAll when it
     /// matters again (bluez::DeviceLookup). 4,096 rather than 8,192 keeps btfenced under the
-    /// 16 MiB of PRODUCT.md §6 after 100,000 devices (docs/performance.md).
+    /// 16 MiB bar after 100,000 devices (docs/performance.md, "Bounded device table").
     static constexpr std::size_t kDefaultMaxDevices = 4096;
 
     explicit BluezMirror(std::size_t max_devices = kDefaultMaxDevices)

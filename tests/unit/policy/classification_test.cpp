@@ -1,4 +1,5 @@
-// Classification (PRODUCT.md §3) on the advertisement and GATT shapes real devices produce.
+// Classification (docs/policy.md, "Device classes") on the advertisement and GATT shapes real
+// devices produce.
 #include "btfence/policy/classification.hpp"
 
 #include <gmock/gmock.h>
@@ -83,8 +84,9 @@ TEST(AFidoKeyThatAlsoCarriesHybridServiceData, IsFidoBle) {
 }
 
 TEST(HybridServiceDataOnADeviceServingHid, IsHybridNotFidoBleAndTheReasonNamesHid) {
-    // §3: hybrid is "service data ≥ 20 bytes, and not fido-ble"; the HID service makes it not
-    // fido-ble, the service data makes it hybrid. The reason keeps the HID finding for admins.
+    // docs/policy.md: hybrid is "service data ≥ 20 bytes, and not fido-ble"; the HID service
+    // makes it not fido-ble, the service data makes it hybrid. The reason keeps the HID
+    // finding for admins.
     auto device_with_both = hybrid_phone(uuids::kHybrid, 20);
     device_with_both.uuids = short_uuids({uuids::kFido, 0x1812});
     const auto result = classify(device_with_both);

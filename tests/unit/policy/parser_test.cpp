@@ -1,4 +1,4 @@
-// The policy parser: every key of PRODUCT.md §3, and every way a file can be wrong, reported
+// The policy parser: every key of docs/policy.md, and every way a file can be wrong, reported
 // at the line and column an admin has to look at.
 #include "btfence/policy/parser.hpp"
 

@@ -1,5 +1,5 @@
 // An instant whose fields carry a sign ("T-1:00:00Z") is not RFC 3339: every field is a fixed
-// number of digits (RFC 3339 §5.6). PRODUCT.md §3 makes bad dates errors, so such an instant
+// number of digits (RFC 3339 §5.6). docs/policy.md makes bad dates errors, so such an instant
 // must be refused, by the normaliser and in a policy file, rather than read as another time.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 #pragma once
-// Device classes of PRODUCT.md §3: a pure function of the device's advertised/served UUIDs
-// and its service data.
+// Device classes (docs/policy.md, "Device classes"): a pure function of the device's
+// advertised/served UUIDs and its service data.
 #include <cstddef>
 #include <optional>
 #include <string>

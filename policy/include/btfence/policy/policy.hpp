@@ -1,5 +1,5 @@
 #pragma once
-// The policy model: what a validated policy file says (PRODUCT.md §3). Built only by the
+// The policy model: what a validated policy file says (docs/policy.md). Built only by the
 // parser, so every field here has already been checked and normalised.
 #include <chrono>
 #include <optional>
@@ -73,7 +73,8 @@ struct Policy {
     std::string source;  ///< path or name the policy was read from
     std::string sha256;  ///< hex digest of the exact file bytes
 
-    /// Whether btfence manages the adapter with this name/address (PRODUCT.md §3 `adapters`).
+    /// Whether btfence manages the adapter with this name/address (docs/policy.md, "Adapters
+    /// scope").
     [[nodiscard]] bool manages_adapter(std::string_view name, std::string_view address) const;
 
     /// The UUIDs to hand to AdminPolicySet1.SetServiceAllowList: the FIDO/GAP/GATT/DIS/Battery
