@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
     check_cmd->add_option("path", check.policy_path, "Policy file")->capture_default_str();
     check_cmd->add_flag("!--no-permission-check", check.check_permissions,
                         "Do not refuse a file that non-root users could write");
+    check_cmd->add_flag("--strict", check.strict,
+                        "Exit 1 also when a rule can never match (a warning)");
 
     btfence::ctl::ExplainOptions explain;
     auto* explain_cmd = app.add_subcommand(

@@ -38,9 +38,15 @@ bool matches_identity(const Rule& rule, const DeviceFacts& device, DeviceClass c
 }
 
 // The matchers about what the CTAP probe proved: `verified`, `aaguid`. Only a passed probe
-// counts; the AAGUID a failed probe reported is not trusted.
-bool matches_verification(const Rule& rule, const DeviceFacts& device) {
-    const bool verified = device.verification.has_value() && device.verification->passed();
+// counts; the AAGUID a failed probe reported is not trusted. A device counts as verified only
+// with `fido.verify` on and only while it is fido-ble: btfenced probes nothing else, a result
+// kept from an earlier policy with verify on proves nothing the admin asked for now, and a
+// key that passed and then serves more (HID) is no verified key (docs/policy.md, "Verified
+// keys and AAGUIDs"). This is what lets `btfencectl check` say such rules never match.
+bool matches_verification(const Policy& policy, const Rule& rule, const DeviceFacts& device,
+                          DeviceClass cls) {
+    const bool verified = policy.fido.verify && cls == DeviceClass::FidoBle &&
+                          device.verification.has_value() && device.verification->passed();
     if (rule.verified && *rule.verified != verified) {
         return false;
     }
@@ -114,7 +120,8 @@ Decision evaluate_rules(const Policy& policy, const DeviceFacts& device, TimePoi
     }
 
     for (const auto& rule : policy.rules) {
-        if (!matches_identity(rule, device, cls) || !matches_verification(rule, device)) {
+        if (!matches_identity(rule, device, cls) ||
+            !matches_verification(policy, rule, device, cls)) {
             continue;
         }
         // A rule that fits the device but is outside its window can start or stop mattering later.

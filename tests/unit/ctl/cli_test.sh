@@ -49,6 +49,19 @@ out=$("$ctl" check --no-permission-check "$examples/passkey-only.toml")
 check "check prints one summary line" grep -Eq "^$examples/passkey-only.toml: valid: 1 rule, mode enforce, default deny, existing_bonds enforce, sha256 [0-9a-f]{16}\$" <<< "$out"
 check "and nothing else" [ "$(wc -l <<< "$out")" -eq 1 ]
 
+# check: rules that can never match are warnings on standard error, exit 0 unless --strict
+printf '[policy]\nversion = 1\n[fido]\nverify = false\n\n[[rule]]\nid = "old-exemption"\nverdict = "allow"\naddress = ["C8:3F:26:11:22:33"]\nexpires = 2001-01-01T00:00:00Z\n\n[[rule]]\nid = "issued-keys"\nverdict = "allow"\nclass = ["fido-ble"]\nverified = true\n\n[[rule]]\nid = "fido-keys"\nverdict = "allow"\nclass = ["fido-ble"]\n\n[[rule]]\nid = "recalled"\nverdict = "deny"\nclass = ["fido-ble"]\nname = "Bad*"\n' > "$tmp/warn.toml"
+"$ctl" check --no-permission-check "$tmp/warn.toml" > "$tmp/out" 2> "$tmp/err"
+check "a policy with rules that never match is still valid (exit 0)" [ $? -eq 0 ]
+check "the summary counts the warnings" grep -Eq "^$tmp/warn.toml: valid: 4 rules, .*, sha256 [0-9a-f]{16}, 3 warnings\$" "$tmp/out"
+check "the expired exemption is named at its line" grep -q "^$tmp/warn.toml:6: warning: rule \"old-exemption\" expired at 2001-01-01T00:00:00Z" "$tmp/err"
+check "the verified rule under verify = false is named" grep -q "^$tmp/warn.toml:12: warning: rule \"issued-keys\" needs a verified key .* fido.verify = false" "$tmp/err"
+check "the rule behind a broader one is named with that rule" grep -q "^$tmp/warn.toml:23: warning: rule \"recalled\" is never reached: rule \"fido-keys\" (line 18)" "$tmp/err"
+check "and nothing else is reported" [ "$(wc -l < "$tmp/err")" -eq 3 ]
+"$ctl" check --strict --no-permission-check "$tmp/warn.toml" > /dev/null 2>&1
+check "--strict makes a warning fail the check (exit 1)" [ $? -eq 1 ]
+check "--strict passes a policy without warnings" "$ctl" check --strict --no-permission-check "$examples/passkey-only.toml"
+
 # check: every error, each as PATH:LINE:COLUMN: message
 printf '[policy]\nversion = 2\nmode = "x"\n[[rule]]\nid = "a"\nverdict = "allow"\naddress = ["nope"]\n' > "$tmp/three.toml"
 "$ctl" check --no-permission-check "$tmp/three.toml" > /dev/null 2> "$tmp/err"

@@ -332,12 +332,31 @@ TEST(AKeyWhoseProbeWasInconclusiveTooOften, IsDeniedToFailClosedButNotAsASpoof) 
     EXPECT_THAT(decision.reason, ::testing::Not(HasSubstr("spoof")));
 }
 
-TEST(AFailedProbe, IsOnlyAMatcherInputWhenVerificationIsOff) {
-    // verify = false: btfenced never probes, so a result can only come from a DEVICE.json; the
-    // rules decide on it as they read it, without the override.
+TEST(AProbeResult, IsIgnoredWhenVerificationIsOff) {
+    // verify = false: btfenced probes nothing, and a result kept from an earlier policy (or
+    // given in a DEVICE.json) counts neither as an override nor as verified.
     const auto policy = policy_from(std::string(kVerifiedKeys) + "[fido]\nverify = false\n");
-    const auto decision = decide(policy, key_with(VerificationState::Failed), kNow);
-    EXPECT_EQ(decision.rule_id, "unverified-keys");
+    EXPECT_EQ(decide(policy, key_with(VerificationState::Failed), kNow).rule_id, "unverified-keys");
+    EXPECT_EQ(
+        decide(policy, key_with(VerificationState::Passed, "cb69481e-8ff7-4039-93ec-0a2729a154a8"),
+               kNow)
+            .rule_id,
+        "unverified-keys");
+}
+
+TEST(APassedProbe, CountsOnlyWhileTheDeviceIsFidoBle) {
+    // A key that passed and later serves HID as well is class other: not a verified key.
+    auto turned_other = key_with(VerificationState::Passed, "cb69481e-8ff7-4039-93ec-0a2729a154a8");
+    turned_other.uuids.push_back(uuid_from_short(0x1812));
+    const auto policy = policy_from(R"(
+[policy]
+version = 1
+[[rule]]
+id = "any-verified-device"
+verdict = "allow"
+verified = true
+)");
+    EXPECT_EQ(decide(policy, turned_other, kNow).rule_id, kDefaultRuleId);
 }
 
 constexpr std::string_view kIssuedKeysOnly = R"(

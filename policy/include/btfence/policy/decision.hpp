@@ -51,7 +51,9 @@ struct DecisionContext {
 /// 2. with `fido.verify` on, a failed verification denies (`verification-failed`: a
 ///    suspected spoof) and so does an inconclusive one (`verification-inconclusive`);
 /// 3. unreadable properties deny (`malformed-properties`);
-/// 4. rules in file order, first match wins, else `policy.default`;
+/// 4. rules in file order, first match wins, else `policy.default`; a device counts as
+///    verified (`verified`, `aaguid`) only with `fido.verify` on, while it is fido-ble, and
+///    after a passed probe;
 /// 5. a fido-ble device whose verification is still pending (verify on, no final result)
 ///    and that only a passed probe would allow is allowed for now (`verification-pending`,
 ///    `pending_verification`); one the rules allow already is marked pending too.
