@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "ble_framing.hpp"
+#include "bluez_error.hpp"
 #include "probe_error.hpp"
 
 namespace btfence::fido {
@@ -51,24 +52,16 @@ std::chrono::microseconds call_timeout(Deadline deadline, const char* what) {
     return std::chrono::duration_cast<std::chrono::microseconds>(left);
 }
 
-// A call that failed because the link or the object went away says nothing about what the
-// device is; any other failure does.
-bool link_lost(const sdbus::Error& e) {
-    const std::string& name = e.getName();
-    return name == "org.bluez.Error.NotConnected" ||
-           name == "org.freedesktop.DBus.Error.UnknownObject" ||
-           name == "org.freedesktop.DBus.Error.NoReply" ||
-           name == "org.freedesktop.DBus.Error.Timeout" ||
-           (name == "org.bluez.Error.Failed" &&
-            e.getMessage().find("Not connected") != std::string::npos);
-}
-
-ProbeError call_failed(const char* what, const sdbus::Error& e) {
-    return ProbeError(std::string(what) + " failed: " + e.getName() + ": " + e.getMessage(),
-                      link_lost(e) ? ProbeError::Kind::Interrupted : ProbeError::Kind::Failure);
-}
-
 }  // namespace
+
+ProbeError gatt_call_failed(const char* what, const sdbus::Error& error) {
+    // A call that failed because the link or the object went away says nothing about what
+    // the device is; any other failure does. Read as btfenced reads bluetoothd's errors.
+    const bluez::BluezError bluez_error(error.getName(), error.getMessage());
+    return ProbeError(
+        std::string(what) + " failed: " + bluez_error.describe(),
+        bluez_error.link_lost() ? ProbeError::Kind::Interrupted : ProbeError::Kind::Failure);
+}
 
 std::string describe_revisions(std::uint8_t bits) {
     std::string out;
@@ -162,7 +155,7 @@ std::unique_ptr<BluezFidoGattClient> BluezFidoGattClient::open(const std::string
     try {
         client->set_up(deadline);
     } catch (const sdbus::Error& e) {
-        throw call_failed("setting up the FIDO GATT service", e);
+        throw gatt_call_failed("setting up the FIDO GATT service", e);
     }
     return client;
 }
@@ -171,7 +164,7 @@ void BluezFidoGattClient::set_up(Deadline deadline) {
     try {
         connection_ = sdbus::createSystemBusConnection();
     } catch (const sdbus::Error& e) {
-        throw call_failed("connecting to the system bus", e);
+        throw gatt_call_failed("connecting to the system bus", e);
     }
     device_ = sdbus::createProxy(*connection_, kBluez, device_path_);
     // Subscribed before the first read, so that no change between the read and the
@@ -202,7 +195,7 @@ void BluezFidoGattClient::set_up(Deadline deadline) {
             .withTimeout(call_timeout(deadline, "GetManagedObjects"))
             .storeResultsTo(objects);
     } catch (const sdbus::Error& e) {
-        throw call_failed("GetManagedObjects on org.bluez", e);
+        throw gatt_call_failed("GetManagedObjects on org.bluez", e);
     }
     characteristics_ = find_fido_characteristics(objects, device_path_);
     note("FIDO service " + characteristics_.service);
@@ -312,7 +305,7 @@ void BluezFidoGattClient::subscribe_status(Deadline deadline) {
             .withTimeout(call_timeout(deadline, "StartNotify on fidoStatus"))
             .storeResultsTo();
     } catch (const sdbus::Error& e) {
-        throw call_failed("StartNotify on fidoStatus", e);
+        throw gatt_call_failed("StartNotify on fidoStatus", e);
     }
 }
 
@@ -326,7 +319,7 @@ std::vector<std::uint8_t> BluezFidoGattClient::read_value(sdbus::IProxy& charact
             .withArguments(Properties{})
             .storeResultsTo(value);
     } catch (const sdbus::Error& e) {
-        throw call_failed(what, e);
+        throw gatt_call_failed(what, e);
     }
     return value;
 }
@@ -342,7 +335,7 @@ void BluezFidoGattClient::write_value(sdbus::IProxy& characteristic,
             .withArguments(value, Properties{{"type", sdbus::Variant(type)}})
             .storeResultsTo();
     } catch (const sdbus::Error& e) {
-        throw call_failed(what, e);
+        throw gatt_call_failed(what, e);
     }
 }
 
@@ -387,7 +380,7 @@ bool BluezFidoGattClient::pump_until(Deadline deadline, const std::function<bool
             }
         }
     } catch (const sdbus::Error& e) {
-        throw call_failed("talking to the system bus", e);
+        throw gatt_call_failed("talking to the system bus", e);
     }
     return true;
 }

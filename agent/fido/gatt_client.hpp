@@ -19,6 +19,7 @@
 #include "ctap_ble_transport.hpp"
 #include "deadline.hpp"
 #include "fido_gatt_link.hpp"
+#include "probe_error.hpp"
 
 namespace btfence::fido {
 
@@ -55,6 +56,10 @@ FidoCharacteristics find_fido_characteristics(const ManagedObjects& objects,
 
 /// What a fidoServiceRevisionBitfield value offers, in words ("U2F 1.2, FIDO2").
 std::string describe_revisions(std::uint8_t bits);
+
+/// The ProbeError for a GATT call on bluetoothd that failed with `error`: interrupted when
+/// the link or the object went away (bluez::BluezError::link_lost), a failure otherwise.
+ProbeError gatt_call_failed(const char* what, const sdbus::Error& error);
 
 class BluezFidoGattClient final : public FidoGattLink {
   public:

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "bluez/bluez_error.hpp"
 #include "bluez/mirror.hpp"
 #include "bluez/object_path.hpp"
+#include "bluez_error.hpp"
 
 namespace btfence::bluez {
 

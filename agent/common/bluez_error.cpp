@@ -1,4 +1,4 @@
-#include "bluez/bluez_error.hpp"
+#include "bluez_error.hpp"
 
 #include <array>
 #include <utility>
@@ -66,6 +66,14 @@ bool BluezError::object_gone() const {
 bool BluezError::bluez_gone() const {
     return kind_ == ErrorKind::ServiceUnknown || kind_ == ErrorKind::Disconnected ||
            kind_ == ErrorKind::Cancelled;
+}
+
+bool BluezError::link_lost() const {
+    // bluetoothd's GATT client has no error name of its own for a lost link: it sends Failed
+    // with this message. The message is looked at here only, for this one kind.
+    return kind_ == ErrorKind::NotConnected || kind_ == ErrorKind::UnknownObject ||
+           kind_ == ErrorKind::NoReply ||
+           (kind_ == ErrorKind::Failed && message_.find("Not connected") != std::string::npos);
 }
 
 std::string_view dbus_name(ErrorKind kind) {

@@ -3,7 +3,8 @@
 // which error it is (retry, carry on, or stop because the object is gone), so the D-Bus error
 // name is parsed once here instead of being searched for substrings at each call site.
 // Names: bluez 5.66 src/error.h (org.bluez.Error.*) and the D-Bus specification
-// (org.freedesktop.DBus.Error.*); what each means for btfenced: docs/bluez-facts.md.
+// (org.freedesktop.DBus.Error.*); what each means for btfenced and btfence-probe:
+// docs/bluez-facts.md. Shared by both (agent/common), so the two read errors one way.
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,13 @@ class BluezError {
     /// bluetoothd is not there to answer (not on the bus, left, or our connection is gone):
     /// retrying before it returns cannot help; btfenced starts over when it does.
     [[nodiscard]] bool bluez_gone() const;
+    /// A call on a remote device's GATT objects failed because the link to the device, or the
+    /// object, went away: it says nothing about what the device is (btfence-probe reports
+    /// such a probe as interrupted, not failed). NotConnected, UnknownObject, NoReply (a
+    /// timeout included), and org.bluez.Error.Failed whose message says "Not connected": how
+    /// bluetoothd's GATT client answers a read or write on a device that is not connected
+    /// (docs/bluez-facts.md, "The design's premises", bluez error names).
+    [[nodiscard]] bool link_lost() const;
 
   private:
     ErrorKind kind_;
