@@ -132,6 +132,7 @@ Decision evaluate_rules(const Policy& policy, const DeviceFacts& device, TimePoi
         decision.verdict = rule.verdict;
         decision.rule_id = rule.id;
         decision.rule_reason = rule.reason;
+        decision.services = rule.services;
         decision.reason = "rule '" + rule.id + "' (" + std::string(to_string(rule.verdict)) +
                           ") matched this " + std::string(to_string(cls)) +
                           " device: " + decision.classification.reason;
@@ -164,6 +165,11 @@ std::string joined(const std::vector<std::string>& parts) {
 }
 
 }  // namespace
+
+bool Decision::authorizes_service(std::string_view canonical_uuid) const {
+    return allowed() && managed &&
+           std::find(services.begin(), services.end(), canonical_uuid) != services.end();
+}
 
 bool verification_pending(const Policy& policy, const DeviceFacts& device) {
     if (!policy.fido.verify ||

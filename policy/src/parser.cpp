@@ -30,11 +30,12 @@ using Choices = std::initializer_list<std::string_view>;
 constexpr std::array<std::string_view, 4> kTopLevelKeys = {"policy", "fido", "bluez", "rule"};
 constexpr std::array<std::string_view, 5> kPolicyKeys = {"version", "mode", "default",
                                                          "existing_bonds", "adapters"};
-constexpr std::array<std::string_view, 2> kFidoKeys = {"verify", "probe_timeout_ms"};
+constexpr std::array<std::string_view, 3> kFidoKeys = {"verify", "probe_timeout_ms", "spoof_block"};
+constexpr std::chrono::seconds kMaxSpoofBlock = std::chrono::days{365};
 constexpr std::array<std::string_view, 2> kBluezKeys = {"service_allowlist", "extra_services"};
-constexpr std::array<std::string_view, 12> kRuleKeys = {
-    "id",      "verdict", "class",    "address",    "oui",     "name",
-    "adapter", "aaguid",  "verified", "not_before", "expires", "reason"};
+constexpr std::array<std::string_view, 13> kRuleKeys = {
+    "id",     "verdict",  "class",      "address", "oui",    "name",    "adapter",
+    "aaguid", "verified", "not_before", "expires", "reason", "services"};
 
 std::string join(Keys keys, std::string_view separator) {
     std::string out;
@@ -93,6 +94,36 @@ std::string type_name(const toml::node& node) {
             break;
     }
     return "nothing";
+}
+
+/// "90s", "30m", "24h", "7d", or "0" (off): a whole number and one unit.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+    if (text == "0") {
+        return std::chrono::seconds{0};
+    }
+    if (text.size() < 2 || text.size() > 12) {
+        return std::nullopt;
+    }
+    const std::string_view digits = text.substr(0, text.size() - 1);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::int64_t value = 0;
+    for (const char c : digits) {
+        value = value * 10 + (c - '0');
+    }
+    switch (text.back()) {
+        case 's':
+            return std::chrono::seconds{value};
+        case 'm':
+            return std::chrono::minutes{value};
+        case 'h':
+            return std::chrono::hours{value};
+        case 'd':
+            return std::chrono::days{value};
+        default:
+            return std::nullopt;
+    }
 }
 
 TimePoint to_time_point(const toml::date_time& dt) {
@@ -343,6 +374,17 @@ void read_fido_table(Validator& v, const toml::table& root, Policy& policy) {
             policy.fido.probe_timeout = std::chrono::milliseconds{*timeout};
         }
     }
+    if (auto text = v.string(*table, "spoof_block", "fido")) {
+        const auto duration = parse_duration(*text);
+        if (!duration || *duration > kMaxSpoofBlock) {
+            v.error(*table->get("spoof_block"),
+                    "fido.spoof_block must be a duration such as \"24h\", \"30m\" or \"7d\" "
+                    "(at most 365d), or \"0\" to forget suspected spoofs at once, not \"" +
+                        *text + "\"");
+        } else {
+            policy.fido.spoof_block = *duration;
+        }
+    }
 }
 
 void read_bluez_table(Validator& v, const toml::table& root, Policy& policy) {
@@ -366,7 +408,7 @@ using SeenIds = std::map<std::string, int, std::less<>>;
 // Ids the daemon puts in rule.id for decisions no rule made (decision.hpp, and btfenced's
 // fail-closed overrides and non-decision events): a rule may not take one of them.
 bool is_reserved_rule_id(std::string_view id) {
-    static constexpr std::array<std::string_view, 9> kReserved = {kDefaultRuleId,
+    static constexpr std::array<std::string_view, 10> kReserved = {kDefaultRuleId,
                                                                   kUnmanagedRuleId,
                                                                   kMalformedRuleId,
                                                                   kVerificationFailedRuleId,
@@ -374,7 +416,8 @@ bool is_reserved_rule_id(std::string_view id) {
                                                                   kVerificationPendingRuleId,
                                                                   "unknown-device",
                                                                   "bluez-not-loaded",
-                                                                  "none"};
+                                                                  "none",
+                                                                  "suspected-spoof"};
     return std::find(kReserved.begin(), kReserved.end(), id) != kReserved.end();
 }
 
@@ -435,6 +478,13 @@ void read_rule(Validator& v, const toml::table& table, SeenIds& seen, Policy& po
                                   /*allow_empty=*/false, normalize_adapter);
     rule.aaguids = v.string_list(table, "aaguid", where, "an AAGUID (8-4-4-4-12 hex digits)",
                                  /*allow_empty=*/false, normalize_aaguid);
+    rule.services = v.string_list(table, "services", where, "a service UUID (16-, 32- or 128-bit)",
+                                  /*allow_empty=*/true, normalize_uuid);
+    if (!rule.services.empty() && rule.verdict == Verdict::Deny) {
+        v.error(*table.get("services"),
+                "rule.services grants services to the devices a rule allows; a deny rule "
+                "grants nothing");
+    }
     if (auto name = v.string(table, "name", where)) {
         if (name->empty()) {
             v.error(*table.get("name"),

@@ -293,6 +293,29 @@ TEST(AVerifiedMatcherThatIsAString, IsATypeError) {
                            "rule.verified must be true or false, not a string"));
 }
 
+TEST(AMalformedService, IsRejectedAtTheElement) {
+    EXPECT_TRUE(RejectedAt(rule_with("services = [\"0x110b\", \"obex\"]"), 6, 23,
+                           "not a service UUID (16-, 32- or 128-bit): \"obex\""));
+}
+
+TEST(ServicesOnADenyRule, AreRejectedBecauseADenyGrantsNothing) {
+    EXPECT_TRUE(RejectedAt(
+        with_header("[[rule]]\nid = \"r\"\nverdict = \"deny\"\nservices = [\"0x1124\"]\n"), 6, 12,
+        "a deny rule grants nothing"));
+}
+
+TEST(ASpoofBlockThatIsNoDuration, IsRejected) {
+    EXPECT_TRUE(RejectedAt(with_header("[fido]\nspoof_block = \"1 day\"\n"), 4, 15,
+                           "fido.spoof_block must be a duration"));
+    EXPECT_TRUE(RejectedAt(with_header("[fido]\nspoof_block = \"400d\"\n"), 4, 15, "at most 365d"));
+}
+
+TEST(ASpoofBlockOfZero, ForgetsSuspectedSpoofsAtOnce) {
+    const auto result = parse_policy(with_header("[fido]\nspoof_block = \"0\"\n"), "p.toml");
+    ASSERT_TRUE(result.ok()) << describe(result.errors);
+    EXPECT_EQ(result.policy->fido.spoof_block.count(), 0);
+}
+
 TEST(AnAaguidMatcherWithVerifiedFalse, IsRejectedBecauseItCanNeverMatch) {
     EXPECT_TRUE(RejectedAt(
         rule_with("aaguid = [\"90a3ccdf-635c-4729-a248-9b709135078f\"]\nverified = false"), 7, 12,
@@ -399,6 +422,7 @@ adapters = ["hci1", "00:1a:7d:da:71:13"]
 [fido]
 verify = false
 probe_timeout_ms = 2500
+spoof_block = "7d"
 
 [bluez]
 service_allowlist = "off"
@@ -417,6 +441,7 @@ verified = true
 not_before = 2026-12-01T08:00:00+01:00
 expires = "2026-12-08T17:00:00Z"
 reason = "INC-4711"
+services = ["0x110B", "0000110a-0000-1000-8000-00805F9B34FB"]
 
 [[rule]]
 id = "everything-else"
@@ -434,6 +459,11 @@ TEST(AFileWithEveryKey, ParsesIntoTheModelWithEveryValueNormalised) {
     EXPECT_EQ(policy.adapters, (std::vector<std::string>{"hci1", "00:1A:7D:DA:71:13"}));
     EXPECT_FALSE(policy.fido.verify);
     EXPECT_EQ(policy.fido.probe_timeout, std::chrono::milliseconds{2500});
+    EXPECT_EQ(policy.fido.spoof_block, std::chrono::days{7});
+    EXPECT_EQ(policy.rules.at(0).services,
+              (std::vector<std::string>{"0000110b-0000-1000-8000-00805f9b34fb",
+                                        "0000110a-0000-1000-8000-00805f9b34fb"}));
+    EXPECT_TRUE(policy.rules.at(1).services.empty()) << "default: no service is granted";
     EXPECT_EQ(policy.bluez.service_allowlist, ServiceAllowlistMode::Off);
     EXPECT_EQ(policy.bluez.extra_services,
               (std::vector<std::string>{"00001812-0000-1000-8000-00805f9b34fb",
@@ -443,7 +473,7 @@ TEST(AFileWithEveryKey, ParsesIntoTheModelWithEveryValueNormalised) {
 
     const Rule& rule = policy.rules[0];
     EXPECT_EQ(rule.id, "yubikeys");
-    EXPECT_EQ(rule.line, 17);
+    EXPECT_EQ(rule.line, 18);
     EXPECT_EQ(rule.verdict, Verdict::Allow);
     EXPECT_EQ(rule.classes, (std::vector<DeviceClass>{DeviceClass::FidoBle, DeviceClass::Hybrid}));
     EXPECT_EQ(rule.addresses, (std::vector<std::string>{"C0:FF:EE:00:00:01"}));
@@ -458,7 +488,7 @@ TEST(AFileWithEveryKey, ParsesIntoTheModelWithEveryValueNormalised) {
 
     const Rule& catch_all = policy.rules[1];
     EXPECT_EQ(catch_all.id, "everything-else");
-    EXPECT_EQ(catch_all.line, 31);
+    EXPECT_EQ(catch_all.line, 33);
     EXPECT_EQ(catch_all.verdict, Verdict::Deny);
     EXPECT_TRUE(catch_all.classes.empty());
     EXPECT_FALSE(catch_all.name_glob.has_value());

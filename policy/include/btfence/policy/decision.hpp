@@ -22,6 +22,9 @@ struct Decision {
     std::string reason;  ///< human-readable: why this verdict for this device
     Mode mode = Mode::Enforce;
     bool managed = true;  ///< false: the device's adapter is outside `policy.adapters`
+    /// The deciding rule's `services` (canonical UUIDs): what AuthorizeService may grant.
+    /// Empty for the default verdict and for unmanaged adapters.
+    std::vector<std::string> services;
     /// Next instant at which this device's decision could change (an exemption that would
     /// match it starting or expiring). nullopt = not time-dependent.
     std::optional<TimePoint> next_change;
@@ -35,6 +38,8 @@ struct Decision {
     [[nodiscard]] bool enforce_denial() const {
         return verdict == Verdict::Deny && managed && mode == Mode::Enforce;
     }
+    /// Whether the deciding rule lets an allowed device use the service `canonical_uuid`.
+    [[nodiscard]] bool authorizes_service(std::string_view canonical_uuid) const;
 };
 
 /// Every input of a decision besides the policy and the device's facts, named, so that each

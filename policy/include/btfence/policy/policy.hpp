@@ -32,6 +32,9 @@ struct Rule {
     std::optional<std::string> name_glob;
     std::vector<std::string> adapters;  ///< names ("hci0") or normalised addresses
     std::vector<std::string> aaguids;   ///< normalised
+    /// Services an allowed device may be authorized for (Agent1.AuthorizeService), canonical
+    /// 128-bit UUIDs. Not a matcher: it only widens what the rule grants. Empty = none.
+    std::vector<std::string> services;
     std::optional<bool> verified;
     std::optional<TimePoint> not_before;
     std::optional<TimePoint> expires;
@@ -54,6 +57,9 @@ struct WindowChange {
 struct FidoSettings {
     bool verify = true;
     std::chrono::milliseconds probe_timeout{5000};
+    /// How long a suspected spoof (claimed FIDO, turned out otherwise) stays refused and
+    /// blocked on sight. 0 = not remembered (still blocked and removed when caught).
+    std::chrono::seconds spoof_block = std::chrono::hours{24};
 };
 
 struct BluezSettings {
