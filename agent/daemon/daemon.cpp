@@ -47,15 +47,21 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
       lookup_(mirror_, calls_, retries_),
       grandfathered_(state::StateFile(std::filesystem::path(state_dir) /
                                       enforce::GrandfatheredBonds::kFileName)),
-      gate_(mirror_, policies, clock),
-      enforcer_(mirror_, calls_, retries_, policies, clock, grandfathered_,
-                [this](audit::Event e) { emit(std::move(e)); }),
+      spoofs_(state::StateFile(std::filesystem::path(state_dir) / "suspected-spoofs.json")),
+      gate_(mirror_, policies, clock, &spoofs_),
+      enforcer_(
+          mirror_, calls_, retries_, policies, clock, grandfathered_,
+          [this](audit::Event e) { emit(std::move(e)); }, &spoofs_, [this] { arm_spoof_timer(); }),
       guard_(calls_, retries_, policies, [this](audit::Event e) { emit(std::move(e)); }),
       verifier_(loop, mirror_, policies, clock, std::move(probe_path),
                 [this](audit::Event e) { emit(std::move(e)); }),
       rule_windows_(loop, policies, clock,
                     [this](const std::vector<policy::WindowChange>& changes,
-                           RuleWindows::Cause cause) { rule_windows_changed(changes, cause); }) {
+                           RuleWindows::Cause cause) { rule_windows_changed(changes, cause); }),
+      registration_(
+          agent_calls_, retries_, policies, bluez::ObjectPath(std::string(pairing::kAgentPath)),
+          std::string(pairing::kAgentCapability), [this](audit::Event e) { emit(std::move(e)); },
+          [this] { agent_settled(); }) {
     mirror_.set_observer(this);
 }
 
@@ -89,18 +95,26 @@ void Daemon::start() {
     // The decision still reads the mirror, on this same thread. It may not have seen the
     // signals still queued on the watch connection: what it misses is enforced after the fact
     // once they are read (a bond on facts that changed is removed; docs/architecture.md).
-    agent_ = std::make_unique<pairing::Agent1Object>(
-        agent_connection_, gate_,
-        [this](const std::string& path, std::function<void()> then) {
-            lookup_.ensure_known(path, std::move(then));
-        },
-        [this](audit::Event e) { emit_after_reply(std::move(e)); },
-        [this] {
-            audit::Event event = policy_event(audit::Action::AgentReleased, &policies_.current(),
-                                              "bluetoothd released the agent");
-            event.outcome = audit::Outcome::Success;
-            emit_after_reply(std::move(event));
-        });
+    pairing::Agent1Hooks hooks;
+    hooks.ensure_known = [this](const std::string& path, std::function<void()> then) {
+        lookup_.ensure_known(path, std::move(then));
+    };
+    hooks.emit_later = [this](audit::Event e) { emit_after_reply(std::move(e)); };
+    hooks.on_release = [this] {
+        audit::Event event = policy_event(audit::Action::AgentReleased, &policies_.current(),
+                                          "bluetoothd released the agent");
+        event.outcome = audit::Outcome::Success;
+        emit_after_reply(std::move(event));
+        registration_.released();
+        notifier_.status(registration_.describe());
+    };
+    hooks.is_bluetoothd = [this](const std::string& sender) {
+        return watch_ && watch_->is_bluez(sender);
+    };
+    hooks.on_foreign_call = [this](const std::string& method, const std::string& sender) {
+        foreign_agent_call(method, sender);
+    };
+    agent_ = std::make_unique<pairing::Agent1Object>(agent_connection_, gate_, std::move(hooks));
 
     const policy::Policy& policy = policies_.current();
     audit::Event loaded =
@@ -125,6 +139,19 @@ void Daemon::start() {
         posture_->check("start");
     }
     rule_windows_.start();
+    if (auto error = spoofs_.load()) {
+        // Fail closed on what it held: the file is left as it is (never overwritten), and
+        // the admin is told; new suspects are remembered for this run only.
+        spdlog::error("suspected-spoof list: {}", *error);
+        audit::Event event = policy_event(
+            audit::Action::StateFileError, &policies_.current(),
+            "Could not read the suspected-spoof list; it is left untouched and new suspects are "
+            "remembered until btfenced stops");
+        event.outcome = audit::Outcome::Failure;
+        event.reason = *error;
+        emit(std::move(event));
+    }
+    arm_spoof_timer();
 
     watch_ = std::make_unique<bluez::BluezWatch>(connection_, calls_, retries_, mirror_, *this);
     watch_->start();
@@ -159,10 +186,10 @@ void Daemon::bluez_ready(const std::string& owner) {
     // down are the likeliest bypass.
     enforcer_.sweep(first_sweep_done_ ? enforce::SweepKind::Reload : enforce::SweepKind::Startup);
     first_sweep_done_ = true;
-    if (agent_requested_) {
-        guard_.apply_all(mirror_);  // registered while the objects could not be read
+    if (registration_.bluez_present()) {
+        guard_.apply_all(mirror_);  // the agent was registered while the objects could not be read
     } else {
-        register_agent();
+        registration_.bluez_arrived();
     }
     // GetManagedObjects of a busy adapter is megabytes of short-lived messages, freed once
     // the reply callback returns; give the pages back then instead of keeping the peak for
@@ -187,24 +214,22 @@ void Daemon::bluez_load_failed(const std::string& owner, const bluez::BluezError
     event.reason = "GetManagedObjects failed: " + error.describe() + "; retrying in " +
                    std::to_string(retry_ms) + " ms and until it succeeds";
     emit(std::move(event));
-    // Hold the default-agent slot meanwhile: the gate refuses every request until the objects
-    // are in (PairingGate::not_loaded), rather than leaving pairings to another agent.
-    if (!agent_requested_) {
-        register_agent();
+    // Hold the default-agent slot meanwhile (enforce mode): the gate refuses every request
+    // until the objects are in (PairingGate::not_loaded), rather than leaving pairings to
+    // another agent.
+    if (!registration_.bluez_present()) {
+        registration_.bluez_arrived();
     }
 }
 
 void Daemon::bluez_lost() {
-    ++bluez_generation_;
     populating_ = false;
-    agent_requested_ = false;
-    agent_backoff_.reset();
-    agent_retry_.reset();
     enforcer_.reset();
     guard_.reset();
     verifier_.reset();
-    lookup_.reset();      // pending agent calls are answered (refused: the device is unknown)
-    calls_.cancel_all();  // every call still pending ends now, as Cancelled
+    lookup_.reset();  // pending agent calls are answered (refused: the device is unknown)
+    registration_.bluez_lost();  // before cancel_all(): its calls' answers are stale now
+    calls_.cancel_all();         // every call still pending ends now, as Cancelled
     agent_calls_.cancel_all();
     audit::Event event =
         policy_event(audit::Action::BluezLost, &policies_.current(),
@@ -220,67 +245,30 @@ void Daemon::bluez_absent() {
     announce_ready();
 }
 
-void Daemon::register_agent() {
-    agent_requested_ = true;
-    agent_retry_.reset();
-    const bluez::ObjectPath path{std::string(pairing::kAgentPath)};
-    const auto generation = bluez_generation_;
-    agent_calls_.register_agent(path, std::string(pairing::kAgentCapability),
-                                [this, path, generation](const bluez::CallResult& error) {
-                                    if (generation != bluez_generation_) {
-                                        return;
-                                    }
-                                    // AlreadyExists: registered before (adapter hot-plug); still
-                                    // ask to be default.
-                                    if (error && error->kind() != bluez::ErrorKind::AlreadyExists) {
-                                        agent_registered_and_default(error);
-                                        return;
-                                    }
-                                    agent_calls_.request_default_agent(
-                                        path,
-                                        [this, generation](const bluez::CallResult& default_error) {
-                                            if (generation == bluez_generation_) {
-                                                agent_registered_and_default(default_error);
-                                            }
-                                        });
-                                });
+void Daemon::agent_settled() {
+    // After the first attempt (success or failure) or the decision not to register: the
+    // gate's state is known, so READY can say it.
+    guard_.apply_all(mirror_);
+    notifier_.status(registration_.describe());
+    announce_ready();
 }
 
-void Daemon::agent_registered_and_default(const bluez::CallResult& error) {
-    if (error && !error->bluez_gone()) {
-        // Retried until bluetoothd accepts it: without the default agent, remote pairings
-        // would be answered by another agent, or by none.
-        if (!agent_backoff_) {
-            agent_backoff_ = retries_.backoff();
-        }
-        const bool first = agent_backoff_->failures() == 0;
-        const auto delay = agent_backoff_->next();
-        const auto generation = bluez_generation_;
-        agent_retry_ = retries_.schedule(delay, [this, generation] {
-            if (generation == bluez_generation_) {
-                register_agent();
-            }
-        });
-        spdlog::error("agent registration failed: {}; retrying in {} ms", error->describe(),
-                      std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
-        if (!first) {
-            return;
-        }
-    } else if (!error) {
-        agent_backoff_.reset();
+void Daemon::foreign_agent_call(const std::string& method, const std::string& sender) {
+    spdlog::warn("refused Agent1.{} from {}: only bluetoothd may call the agent", method, sender);
+    // One event per caller (bounded), so a local process cannot flood the audit trail.
+    constexpr std::size_t kMaxReported = 64;
+    if (foreign_callers_reported_.size() >= kMaxReported ||
+        !foreign_callers_reported_.insert(sender).second) {
+        return;
     }
     audit::Event event =
-        policy_event(audit::Action::AgentRegistered, &policies_.current(),
-                     error ? "FAILED to register the pairing agent (retrying): " + error->describe()
-                           : "Registered the pairing agent as bluetoothd's default agent (" +
-                                 std::string(pairing::kAgentCapability) + ")");
-    event.outcome = error ? audit::Outcome::Failure : audit::Outcome::Success;
-    if (error) {
-        event.reason = error->describe();
-    }
+        policy_event(audit::Action::TamperDetected, &policies_.current(),
+                     "Refused a call of Agent1." + method + " from " + sender +
+                         ", which is not bluetoothd; the agent's state is unchanged");
+    event.outcome = audit::Outcome::Success;
+    event.trigger = "Agent1." + method;
+    event.reason = "only the current owner of org.bluez may call btfenced's agent";
     emit(std::move(event));
-    guard_.apply_all(mirror_);
-    announce_ready();
 }
 
 void Daemon::announce_ready() {
@@ -288,13 +276,12 @@ void Daemon::announce_ready() {
         return;
     }
     ready_announced_ = true;
+    const std::string status = registration_.describe();
     audit::Event event =
-        policy_event(audit::Action::DaemonStarted, &policies_.current(),
-                     watch_ && watch_->bluez_present() ? "btfenced is enforcing"
-                                                       : "btfenced is waiting for bluetoothd");
+        policy_event(audit::Action::DaemonStarted, &policies_.current(), "btfenced: " + status);
     event.outcome = audit::Outcome::Success;
     emit(std::move(event));
-    notifier_.ready(watch_ && watch_->bluez_present() ? "Enforcing" : "Waiting for bluetoothd");
+    notifier_.ready(status);
 }
 
 void Daemon::malformed_signal(const std::string& what) {
@@ -333,7 +320,7 @@ void Daemon::device_removed(const std::string& path) {
 void Daemon::adapter_added(const bluez::AdapterState& adapter) {
     guard_.adapter_added(adapter);
     if (ready_announced_ && watch_ && watch_->bluez_present()) {
-        register_agent();  // a hot-plugged adapter: make sure our agent is still the default
+        registration_.adapter_added();  // hot-plugged: make sure our agent is still the default
     }
 }
 
@@ -376,11 +363,26 @@ void Daemon::reload() {
                 (policy.sha256 == previous ? ", unchanged" : ""));
         event.outcome = audit::Outcome::Success;
         emit(std::move(event));
+        registration_.policy_changed();  // a mode change registers or withdraws the agent
         enforcer_.sweep(enforce::SweepKind::Reload);
         guard_.apply_all(mirror_);
         rule_windows_.policy_replaced();
     }
-    notifier_.ready(watch_ && watch_->bluez_present() ? "Enforcing" : "Waiting for bluetoothd");
+    notifier_.ready(registration_.describe());
+}
+
+void Daemon::arm_spoof_timer() {
+    const auto next = spoofs_.next_expiry();
+    loop_.set_realtime_timer(spoof_timer_, next ? std::optional(to_system(*next)) : std::nullopt,
+                             [this] {
+                                 std::optional<std::string> error;
+                                 const auto expired = spoofs_.expire(clock_.now(), error);
+                                 if (error) {
+                                     spdlog::error("suspected-spoof list: {}", *error);
+                                 }
+                                 enforcer_.spoofs_expired(expired);
+                                 arm_spoof_timer();
+                             });
 }
 
 void Daemon::rule_windows_changed(const std::vector<policy::WindowChange>& changes,
@@ -424,14 +426,7 @@ void Daemon::stop() {
         loop_.exit(0);
         return;
     }
-    agent_calls_.unregister_agent(bluez::ObjectPath(std::string(pairing::kAgentPath)),
-                                  [this](const bluez::CallResult& error) {
-                                      if (error) {
-                                          spdlog::warn("UnregisterAgent failed: {}",
-                                                       error->describe());
-                                      }
-                                      loop_.exit(0);
-                                  });
+    registration_.stop([this] { loop_.exit(0); });
     // bluetoothd may be hung: do not let it hold up a stop.
     loop_.set_monotonic_timer(stop_timer_, kUnregisterGrace, [this] { loop_.exit(0); });
 }

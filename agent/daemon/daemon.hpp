@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "audit/auditor.hpp"
@@ -17,10 +18,12 @@
 #include "clock.hpp"
 #include "enforce/allowlist_guard.hpp"
 #include "enforce/enforcer.hpp"
+#include "enforce/suspected_spoofs.hpp"
 #include "loop/bus_source.hpp"
 #include "loop/event_loop.hpp"
 #include "loop/monotonic_timer.hpp"
 #include "pairing/agent1_object.hpp"
+#include "pairing/agent_registration.hpp"
 #include "pairing/pairing_gate.hpp"
 #include "policy_store.hpp"
 #include "posture/posture_monitor.hpp"
@@ -56,6 +59,11 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     void reload();
     void stop();
 
+    /// Whether btfenced holds bluetoothd's default agent, and why not (for status output).
+    [[nodiscard]] const pairing::AgentRegistration& agent_registration() const {
+        return registration_;
+    }
+
     // bluez::MirrorObserver
     void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes,
                         bool added) override;
@@ -77,8 +85,9 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
   private:
     void emit(audit::Event event);
     void emit_after_reply(audit::Event event);
-    void register_agent();
-    void agent_registered_and_default(const bluez::CallResult& error);
+    void agent_settled();
+    void arm_spoof_timer();
+    void foreign_agent_call(const std::string& method, const std::string& sender);
     void rule_windows_changed(const std::vector<policy::WindowChange>& changes,
                               RuleWindows::Cause cause);
     void announce_ready();
@@ -100,25 +109,25 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     bluez::SdbusBluezCalls agent_calls_;
     bluez::DeviceLookup lookup_;
     enforce::GrandfatheredBonds grandfathered_;
+    enforce::SuspectedSpoofs spoofs_;
+    loop::TimerSlot spoof_timer_;
     pairing::PairingGate gate_;
     enforce::Enforcer enforcer_;
     enforce::AllowlistGuard guard_;
     verify::Verifier verifier_;
     RuleWindows rule_windows_;
+    pairing::AgentRegistration registration_;
     std::unique_ptr<pairing::Agent1Object> agent_;
+    std::set<std::string> foreign_callers_reported_;  ///< bounded: one event per caller
     std::unique_ptr<bluez::BluezWatch> watch_;
     std::unique_ptr<loop::BusSource> bus_source_;
     std::unique_ptr<loop::BusSource> agent_bus_source_;
     posture::PostureMonitor* posture_ = nullptr;
-    std::optional<retry::Backoff> agent_backoff_;  ///< set while registration keeps failing
-    retry::RetryQueue::Handle agent_retry_;
-    bool agent_requested_ = false;  ///< RegisterAgent sent to the current bluetoothd
     loop::TimerSlot stop_timer_;
     bool ready_announced_ = false;
     bool first_sweep_done_ = false;
     bool stopping_ = false;
     bool populating_ = false;  ///< loading bluetoothd's objects; the sweep that follows decides
-    std::uint64_t bluez_generation_ = 0;
 };
 
 }  // namespace btfence

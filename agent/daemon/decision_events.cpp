@@ -1,10 +1,29 @@
 #include "decision_events.hpp"
 
+#include "btfence/policy/time_format.hpp"
+#include "enforce/suspected_spoofs.hpp"
+
 namespace btfence {
 
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
-                               policy::TimePoint now) {
-    return policy::decide(policy, device.facts, policy::DecisionContext{now, device.problems});
+                               policy::TimePoint now, const enforce::SuspectedSpoofs* spoofs) {
+    policy::Decision decision =
+        policy::decide(policy, device.facts, policy::DecisionContext{now, device.problems});
+    if (spoofs != nullptr && decision.managed) {
+        if (const auto* record = spoofs->find(device.facts.address, now)) {
+            // It lied about being a FIDO authenticator before: refused until the block ends,
+            // whatever it claims now. (Daemon state, so not in the policy library: explain
+            // cannot know it.)
+            decision.verdict = policy::Verdict::Deny;
+            decision.rule_id = kSuspectedSpoofRuleId;
+            decision.rule_reason.clear();
+            decision.services.clear();
+            decision.pending_verification = false;
+            decision.reason = "suspected spoof until " + policy::format_rfc3339(record->until) +
+                              ": " + record->reason;
+        }
+    }
+    return decision;
 }
 
 audit::Event device_event(audit::Action action, const bluez::DeviceState& device,

@@ -18,10 +18,18 @@ audit::Event device_event(audit::Action action, const bluez::DeviceState& device
 /// An event with no device (policy, daemon, adapter events).
 audit::Event policy_event(audit::Action action, const policy::Policy* policy, std::string message);
 
-/// policy::decide() for a device of the mirror: its facts, its unreadable properties, now.
-/// Only packs the inputs; every rule and override is in the policy library, shared with
-/// `btfencectl explain`.
+namespace enforce {
+class SuspectedSpoofs;
+}
+
+/// policy::decide() for a device of the mirror (its facts, its unreadable properties, now),
+/// plus the one input the policy library cannot have: a remembered suspected spoof
+/// (`spoofs`, when given) is denied with rule `suspected-spoof`.
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
-                               policy::TimePoint now);
+                               policy::TimePoint now,
+                               const enforce::SuspectedSpoofs* spoofs = nullptr);
+
+/// Rule id reported for a device remembered as a suspected spoof (`[fido] spoof_block`).
+inline constexpr std::string_view kSuspectedSpoofRuleId = "suspected-spoof";
 
 }  // namespace btfence

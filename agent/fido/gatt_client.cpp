@@ -166,6 +166,7 @@ void BluezFidoGattClient::set_up(Deadline deadline) {
     } catch (const sdbus::Error& e) {
         throw gatt_call_failed("connecting to the system bus", e);
     }
+    resolve_bluez_owner(deadline);
     device_ = sdbus::createProxy(*connection_, kBluez, device_path_);
     // Subscribed before the first read, so that no change between the read and the
     // subscription is missed.
@@ -173,7 +174,7 @@ void BluezFidoGattClient::set_up(Deadline deadline) {
         .onInterface(kProperties)
         .call([this](const std::string& interface, const Properties& changed,
                      const std::vector<std::string>& /*invalidated*/) {
-            if (interface != kDevice1) {
+            if (interface != kDevice1 || !from_bluez(*device_)) {
                 return;
             }
             if (const auto connected = property<bool>(changed, "Connected")) {
@@ -213,6 +214,30 @@ void BluezFidoGattClient::set_up(Deadline deadline) {
     select_fido2(deadline);
     subscribe_status(deadline);
     control_point_ = sdbus::createProxy(*connection_, kBluez, characteristics_.control_point);
+}
+
+void BluezFidoGattClient::resolve_bluez_owner(Deadline deadline) {
+    // Method replies need no such check: the bus delivers only replies to calls we made, from
+    // the name we called. Signals are different (see from_bluez), so they are checked against
+    // the unique name that owns org.bluez now. If bluetoothd restarts during the probe, its
+    // new signals are ignored and the probe ends at its deadline, inconclusive.
+    auto bus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    try {
+        bus->callMethod("GetNameOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withTimeout(call_timeout(deadline, "looking up org.bluez"))
+            .withArguments(std::string(kBluez))
+            .storeResultsTo(bluez_owner_);
+    } catch (const sdbus::Error& e) {
+        // NameHasNoOwner: bluetoothd is not running, so it knows no device.
+        throw ProbeError("BlueZ does not know the device " + device_path_ +
+                         " (org.bluez: " + e.getName() + ")");
+    }
+}
+
+bool BluezFidoGattClient::from_bluez(const sdbus::IProxy& proxy) const {
+    const sdbus::Message* message = proxy.getCurrentlyProcessedMessage();
+    return message != nullptr && !bluez_owner_.empty() && message->getSender() == bluez_owner_;
 }
 
 void BluezFidoGattClient::wait_for_services(Deadline deadline) {
@@ -289,7 +314,7 @@ void BluezFidoGattClient::subscribe_status(Deadline deadline) {
         .onInterface(kProperties)
         .call([this](const std::string& interface, const Properties& changed,
                      const std::vector<std::string>& /*invalidated*/) {
-            if (interface != kGattCharacteristic1) {
+            if (interface != kGattCharacteristic1 || !from_bluez(*status_)) {
                 return;
             }
             // bluetoothd emits Value for every notification, equal to the last one or not

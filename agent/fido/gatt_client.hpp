@@ -94,10 +94,16 @@ class BluezFidoGattClient final : public FidoGattLink {
     bool pump_until(Deadline deadline, const std::function<bool()>& done);
     void check_connected() const;
     void note(const std::string& line) const;
+    void resolve_bluez_owner(Deadline deadline);
+    /// Whether the signal `proxy` is handling was sent by bluetoothd (the owner of org.bluez
+    /// when the probe started). Anyone on the system bus can send a signal that looks like
+    /// BlueZ's straight to the probe — a forged fidoStatus Value would be a forged getInfo.
+    [[nodiscard]] bool from_bluez(const sdbus::IProxy& proxy) const;
 
     std::string device_path_;
     Log log_;
     std::unique_ptr<sdbus::IConnection> connection_;
+    std::string bluez_owner_;  ///< unique name of bluetoothd
     std::unique_ptr<sdbus::IProxy> device_;
     std::unique_ptr<sdbus::IProxy> control_point_;
     std::unique_ptr<sdbus::IProxy> status_;

@@ -287,6 +287,86 @@ class ADeviceWithoutAFidoKey(ProbeTest):
         self.assertIn("BlueZ does not know the device", verdict["detail"])
 
 
+class AForgedGetInfoAnswer(ProbeTest):
+    """A local user without privileges (tests/integration/forger.py as `nobody`) answers the
+    probe's getInfo for a device that never does, with PropertiesChanged(Value) on fidoStatus
+    sent straight to the probe's unique name and broadcast. The probe believes only bluetoothd
+    (the owner of org.bluez): the forged answer is ignored and the probe fails at its deadline."""
+
+    FORGER = os.path.join(HERE, "..", "integration", "forger.py")
+    STATUS = DEVICE + "/service0010/char0013"
+
+    def unique_name_of(self, pid):
+        import dbus
+        bus = dbus.bus.BusConnection(self.address)
+        try:
+            driver = dbus.Interface(bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus"),
+                                    "org.freedesktop.DBus")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                for name in driver.ListNames():
+                    if name.startswith(":"):
+                        try:
+                            if int(driver.GetConnectionUnixProcessID(name)) == pid:
+                                return str(name)
+                        except dbus.DBusException:
+                            pass
+                self.events._fill(0.05)  # the probe connects while we look
+            raise AssertionError("the probe has no bus connection")
+        finally:
+            bus.close()
+
+    def forge_answer(self, probe_name):
+        sys.path.insert(0, HERE)
+        import ctap_authenticator as ctap
+        frames = ctap.Authenticator(mode="ctap2-rk", aaguid=TEST_AAGUID).write_control_point(
+            bytes.fromhex("83000104"))
+        actions = [json.dumps({"signal": "PropertiesChanged", "path": self.STATUS,
+                               "interface": "org.bluez.GattCharacteristic1", "properties": {},
+                               "raw_bytes": {"Value": frame.hex()}, "to": [probe_name]})
+                   for frame in frames]
+        os.chmod(self.directory, 0o755)  # let nobody reach the bus socket
+        result = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                                 "--clear-groups", PYTHON, self.FORGER, self.address] + actions,
+                                capture_output=True, timeout=30,
+                                env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+
+    def test_is_ignored_and_the_probe_fails_at_its_deadline(self):
+        self.start_fake("--mode", "silent")
+        probe = subprocess.Popen([probe_binary(), "--device", DEVICE, "--timeout-ms", "3000"],
+                                 env=self.environment, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        try:
+            probe_name = self.unique_name_of(probe.pid)
+            writes = []
+
+            def request_written(line):
+                if line.get("event") == "control-point-write" and line["value"] == "83000104":
+                    writes.append(line)
+                    return True
+                return False
+            self.events.wait_for(request_written, what="the probe's getInfo request")
+            self.forge_answer(probe_name)
+            # libfido2 asks twice; a believed answer would bring the second request at once.
+            try:
+                self.events.wait_for(lambda line: request_written(line) and len(writes) >= 2,
+                                     timeout=5, what="a second getInfo request")
+                self.forge_answer(probe_name)
+            except AssertionError:
+                pass
+            out, err = probe.communicate(timeout=30)
+        finally:
+            if probe.poll() is None:
+                probe.kill()
+                probe.communicate()
+        self.assertEqual(probe.returncode, 0, err.decode())
+        verdict = json.loads(out.decode().splitlines()[0])
+        self.assertFalse(verdict["passed"], "the forged getInfo answer was believed: %r" % verdict)
+        self.assertIsNone(verdict["aaguid"])
+        self.assertIn("no answer to authenticatorGetInfo", verdict["detail"])
+
+
 class TheProbeCommandLine(unittest.TestCase):
     def run_probe(self, *args):
         return subprocess.run([probe_binary()] + list(args), capture_output=True, timeout=30)

@@ -89,6 +89,9 @@ Control interface `org.btfence.test.FakeBluez1` at /org/btfence/test (on the con
   BypassPair(o device)
         a LOCAL Just Works pairing no agent sees (bluez 5.66 auto-accepts it):
         Connected=true, then Paired=Bonded=true (two PropertiesChanged).
+  Ping(s destination) -> s   [async] org.freedesktop.DBus.Peer.Ping sent to `destination`
+        from the org.bluez connection: once answered ("pong", else the error name), the
+        destination has handled every signal bluetoothd sent before (a barrier without agent).
   Flood(u count, u window)   [returns at once; FloodFinished(u added, u removed) at the end]
         `count` devices appear (InterfacesAdded), get one RSSI PropertiesChanged and vanish
         (InterfacesRemoved) with at most `window` alive, in batches between which the fake
@@ -642,6 +645,14 @@ class Device(BluezObject):
 
     def _record(self, member, sender, action):
         self.fake.recorder.run(DEVICE, member, self.path, sender, [], action)
+
+    def on_set(self, interface, name, value):
+        super().on_set(interface, name, value)
+        # bluez device_block(): every link to the device is dropped at once.
+        if interface == DEVICE and name == "Blocked" and bool(value) and \
+                self.state("Connected"):
+            self.update(DEVICE, {"ServicesResolved": dbus.Boolean(False),
+                                 "Connected": dbus.Boolean(False)})
 
     @dbus.service.method(DEVICE, in_signature="", out_signature="", sender_keyword="sender",
                          async_callbacks=("reply", "error"))

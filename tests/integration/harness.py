@@ -1,8 +1,8 @@
 """Integration-test harness: a private system-like bus, the fake bluetoothd, the real btfenced.
 
 Per test (IntegrationTest.setUp):
-  1. a temporary directory with a generated dbus-daemon config (unix socket inside it; root
-     may own org.bluez, org.btfence1 and the fake's control name) and `dbus-daemon --nofork
+  1. a temporary directory with a generated dbus-daemon config (unix socket inside it; any
+     user may connect, root may own org.bluez, org.btfence1 and the fake's control name) and `dbus-daemon --nofork
      --print-address` — the harness reads the printed address, no sleeps;
   2. fake_bluez.py on that bus, waited for until it owns its names;
   3. the adapters of ADAPTERS, then the `prepare()` hook (devices that exist before start);
@@ -32,6 +32,7 @@ import unittest
 
 import dbus
 import dbus.mainloop.glib
+import dbus.service
 from gi.repository import GLib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -66,10 +67,17 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Config
   <listen>unix:path={socket}</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
-    <allow user="root"/>
+    <allow user="*"/>
     <deny own="*"/>
     <deny send_type="method_call"/>
-    <allow send_destination="org.freedesktop.DBus"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"/>{extra_default_policy}
   </policy>
   <policy user="root">
     <allow own="org.bluez"/>
@@ -183,11 +191,12 @@ class Waiter:
 # ---- the processes --------------------------------------------------------------------------
 
 class PrivateBus:
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra_default_policy=""):
         self.socket = os.path.join(workdir, "system_bus_socket")
         config = os.path.join(workdir, "bus.conf")
         with open(config, "w") as handle:
-            handle.write(BUS_CONFIG.format(socket=self.socket))
+            handle.write(BUS_CONFIG.format(socket=self.socket,
+                                           extra_default_policy=extra_default_policy))
         self.log_path = os.path.join(workdir, "dbus-daemon.log")
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
@@ -389,6 +398,70 @@ def typed_props(props):
     return out
 
 
+class PersonsAgent(dbus.service.Object):
+    """A person's own agent, as a desktop runs one (GNOME, KDE, `bluetoothctl agent on`): on its
+    own bus connection, it says yes to everything (the person clicked "Pair") and records what
+    it was asked. Its calls are served while the test waits (Waiter iterates the GLib loop), so
+    drive pairings with IntegrationTest.simulate_pairing_async, not the blocking call."""
+
+    PATH = "/test/persons_agent"
+
+    def __init__(self, bus_address, capability="KeyboardDisplay"):
+        self.own_bus = dbus.bus.BusConnection(bus_address)
+        super().__init__(self.own_bus, self.PATH)
+        self.capability = capability
+        self.calls = []
+        self.manager = dbus.Interface(self.own_bus.get_object("org.bluez", "/org/bluez",
+                                                              introspect=False),
+                                      "org.bluez.AgentManager1")
+
+    def register(self, default=True):
+        self.manager.RegisterAgent(dbus.ObjectPath(self.PATH), self.capability)
+        if default:
+            self.manager.RequestDefaultAgent(dbus.ObjectPath(self.PATH))
+
+    def unique_name(self):
+        return self.own_bus.get_unique_name()
+
+    def close(self):
+        self.remove_from_connection()
+        self.own_bus.close()
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="")
+    def RequestAuthorization(self, device):
+        self.calls.append(("RequestAuthorization", str(device)))
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="ou", out_signature="")
+    def RequestConfirmation(self, device, passkey):
+        self.calls.append(("RequestConfirmation", str(device)))
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="os", out_signature="")
+    def AuthorizeService(self, device, uuid):
+        self.calls.append(("AuthorizeService", str(device)))
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="u")
+    def RequestPasskey(self, device):
+        self.calls.append(("RequestPasskey", str(device)))
+        return dbus.UInt32(123456)  # what the person typed
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="s")
+    def RequestPinCode(self, device):
+        self.calls.append(("RequestPinCode", str(device)))
+        return "1234"
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="ouq", out_signature="")
+    def DisplayPasskey(self, device, passkey, entered):
+        self.calls.append(("DisplayPasskey", str(device)))
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="", out_signature="")
+    def Cancel(self):
+        self.calls.append(("Cancel", ""))
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="", out_signature="")
+    def Release(self):
+        self.calls.append(("Release", ""))
+
+
 class Btfenced:
     """The real daemon under test."""
 
@@ -529,13 +602,16 @@ class IntegrationTest(unittest.TestCase):
     DAEMON_ENV = {}      # more environment for btfenced (e.g. WATCHDOG_USEC)
     DAEMON_ARGS = ()     # more command-line arguments for btfenced (e.g. --probe PATH, the hidden
                          # --bluez-call-timeout-ms)
+    # More <allow>/<deny> rules for non-root users (the default context), e.g. a bus policy
+    # that lets every user call btfenced, to show that its safety does not rest on it.
+    EXTRA_BUS_POLICY = ""
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="btfence-integ-")
         self.addCleanup(self._cleanup)
         self.daemon = None
         self.fake = None
-        self.bus = PrivateBus(self.workdir)
+        self.bus = PrivateBus(self.workdir, self.EXTRA_BUS_POLICY)
         self.conn = dbus.bus.BusConnection(self.bus.address)
         self.waiter = Waiter(on_wake=self._on_wake)
         self.fake = FakeBluez(self.workdir, self.bus.address, self.conn,
@@ -580,18 +656,53 @@ class IntegrationTest(unittest.TestCase):
         if not expect_ready:
             return
         self.wait_for_notify("READY=1", timeout=self.START_TIMEOUT)
-        # Taken at once: READY=1 promises the agent is registered and default by now.
+        # Taken at once: READY=1 promises the agent is registered and default by now (in
+        # enforce mode; audit mode registers none).
         self.agents_at_ready = self.fake.agents() if self.BLUEZ_RUNNING else []
-        if self.BLUEZ_RUNNING:
+        if self.BLUEZ_RUNNING and self.policy_registers_agent():
             call = self.wait_for_call("RequestDefaultAgent", result="ok", since=since)
             self.agent_sender = call["sender"]
-            self.daemon_sender = self.conn.get_name_owner("org.btfence1")
+        # btfenced's main connection owns org.btfence1. In audit mode no agent is registered,
+        # so agent_sender stays unknown until a reload registers one (agent_connection()).
+        self.daemon_sender = self.conn.get_name_owner("org.btfence1")
+
+    def policy_registers_agent(self):
+        """Whether btfenced holds an agent under the policy in force: not in audit mode."""
+        return 'mode = "audit"' not in self.policy_text
+
+    def unique_names_of(self, pid):
+        """The unique bus names of the connections that process `pid` opened (at least one)."""
+        bus = dbus.Interface(self.conn.get_object("org.freedesktop.DBus",
+                                                  "/org/freedesktop/DBus", introspect=False),
+                             "org.freedesktop.DBus")
+
+        def find():
+            names = []
+            for name in bus.ListNames():
+                if not name.startswith(":"):
+                    continue
+                try:
+                    if int(bus.GetConnectionUnixProcessID(name)) == pid:
+                        names.append(str(name))
+                except dbus.DBusException:
+                    continue  # gone meanwhile
+            return sorted(names) or None
+        return self.wait(find, DEFAULT_TIMEOUT, lambda: "a bus connection of pid %d" % pid)
+
+    def agent_connection(self):
+        """btfenced's Agent1 connection: its connection other than the main one (it opens
+        both before READY=1, whether or not an agent is registered)."""
+        names = [n for n in self.unique_names_of(self.daemon.process.pid)
+                 if n != self.daemon_sender]
+        self.assertEqual(len(names), 1, "btfenced's connections: %r" % names)
+        return names[0]
 
     def write_policy(self, text, atomic=True):
         """Writes the policy file 0644; atomic = write a temporary file and rename it in place
         (what config management does). The temporary file lives outside the policy's
         directory so that the only change there is the rename."""
         target = self.policy_path
+        self.policy_text = text
         temp = os.path.join(self.workdir, "policy.toml.new") if atomic else target
         with open(temp, "w") as handle:
             handle.write(text)
@@ -731,6 +842,10 @@ class IntegrationTest(unittest.TestCase):
         ping's answer means every earlier signal was handled (and any call it caused was sent,
         and recorded by the fake before the answer)."""
         self._barriers += 1
+        if not self.policy_registers_agent():
+            # No agent to ask (audit mode): the ping alone orders everything before it.
+            self.fake.ping_peer(self.daemon_sender)
+            return
         adapter = self.adapters[self.BARRIER_ADAPTER]
         address = "BA:22:1E:00:%02X:%02X" % (self._barriers >> 8, self._barriers & 0xFF)
         path = self.fake.add_device(adapter, address, Name="barrier", UUIDs=["1812"])
@@ -759,6 +874,39 @@ class IntegrationTest(unittest.TestCase):
         self.assertEqual(self.fake.find_calls("Disconnect", path=path, since=since), [],
                          "Disconnect was called for " + path)
         self.assertTrue(self.fake.object_exists(path), path + " no longer exists")
+
+    def simulate_pairing_async(self, path, method, arg=""):
+        """SimulatePairing without blocking the test's loop, for agents that live in the test
+        (PersonsAgent); returns "accepted" or the D-Bus error name the agent answered."""
+        answer = []
+        self.fake.control.SimulatePairing(path, method, str(arg), reply_handler=answer.append,
+                                          error_handler=lambda e: answer.append(
+                                              "error:" + str(e.get_dbus_name())), timeout=60)
+        return str(self.wait(lambda: answer[0] if answer else None, 30,
+                             lambda: "the answer to %s %s" % (method, path)))
+
+    def persons_agent(self, default=True, capability="KeyboardDisplay"):
+        """A PersonsAgent registered with the fake (and made default), closed at cleanup."""
+        agent = PersonsAgent(self.bus.address, capability)
+        agent.register(default=default)
+        self.addCleanup(agent.close)
+        return agent
+
+    def run_forger(self, *actions):
+        """Runs forger.py as user nobody (a local user without privileges) on the test's
+        bus with these actions; returns its output lines (JSON), the last one {"done": ...}
+        once the bus has routed everything it sent."""
+        os.chmod(self.workdir, 0o755)  # let nobody reach the bus socket
+        result = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", PYTHON,
+             os.path.join(HERE, "forger.py"), self.bus.address] +
+            [json.dumps(action) for action in actions],
+            capture_output=True, timeout=60,
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        self.assertEqual(result.returncode, 0, "forger failed:\n" + result.stderr.decode())
+        lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+        self.assertTrue(lines and lines[-1].get("done"), lines)
+        return lines
 
     def assert_removed(self, path, since=0, adapter="hci0"):
         """btfenced called Disconnect (if connected) and RemoveDevice on the device's adapter

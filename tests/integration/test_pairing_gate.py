@@ -50,10 +50,12 @@ class AFidoKeyPairingFromTheRemote(IntegrationTest):
         self.assertEqual(self.fake.simulate_pairing(self.key, "display", 123456), ACCEPTED)
         self.wait_for_audit("passkey-displayed", btfence__device__address=KEY)
 
-    def test_service_authorization_for_fido_is_granted(self):
+    def test_service_authorization_is_refused_when_its_rule_lists_no_services(self):
+        # FIDO over GATT needs no AuthorizeService; the rule lists none (test_service_
+        # authorization has rules that do).
         self.assertEqual(self.fake.simulate_pairing(self.key, "authorize-service", "fffd"),
-                         ACCEPTED)
-        event = self.wait_for_audit("service-authorized", btfence__device__address=KEY)
+                         REJECTED)
+        event = self.wait_for_audit("service-denied", btfence__device__address=KEY)
         self.assertEqual(event["btfence"]["trigger"], "AuthorizeService")
 
 

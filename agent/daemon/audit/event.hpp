@@ -74,6 +74,7 @@ struct Event {
     std::string policy_sha256;
     std::string policy_path;
     std::string trigger;  ///< what caused it: "RequestConfirmation", "Paired", "sweep", ...
+    std::string service;  ///< AuthorizeService: the canonical UUID of the service asked for
     std::optional<Repetition> repetition;
     std::optional<Loss> loss;
     std::optional<Posture> posture;
@@ -138,6 +139,9 @@ void for_each_field(const Event& event, Visitor&& visit) {
     text({"btfence.trigger", "BTFENCE_TRIGGER", "unmapped.btfence.trigger",
           "what made btfenced decide: the Agent1 request, the property that changed, a sweep"},
          event.trigger);
+    text({"btfence.service", "BTFENCE_SERVICE", "unmapped.btfence.service",
+          "AuthorizeService: the service (canonical UUID) the device asked for"},
+         event.service);
     text({"btfence.policy.sha256", "BTFENCE_POLICY_SHA256", "policy.uid",
           "SHA-256 of the policy file in force"},
          event.policy_sha256);

@@ -44,6 +44,10 @@ enum class Action {
     /// protects fails closed (e.g. no bond is grandfathered), never a silent reset.
     StateFileError,
     Posture,  ///< bluetoothd's configuration, and what its risky settings reopen
+    AgentUnregistered,            ///< the agent is not (or no longer) registered: audit mode
+    SuspectedSpoof,               ///< claimed FIDO, turned out otherwise: remembered, blocked
+    DeviceBlocked,                ///< Device1.Blocked set (a suspected spoof seen again)
+    DeviceUnblocked,              ///< a suspected spoof's block ended
 };
 
 /// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and
@@ -219,6 +223,26 @@ inline constexpr std::array kActions = {
                "posture",
                "2624d7cba4cd4689bf148d676e223408",
                {"state", {"configuration"}, {"info"}},
+               {99, 0, 99}},
+    ActionInfo{Action::AgentUnregistered,
+               "agent-unregistered",
+               "d46ef1c2ac064c4387928c5d1124d735",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::SuspectedSpoof,
+               "suspected-spoof",
+               "dd99f8c7111345aa969029f3efabbe65",
+               {"alert", {"intrusion_detection"}, {"denied"}},
+               {99, 0, 99}},
+    ActionInfo{Action::DeviceBlocked,
+               "device-blocked",
+               "c08c3b6819854005876f56a68ecdf220",
+               {"event", {"intrusion_detection"}, {"denied"}},
+               {2, 0, 99}},
+    ActionInfo{Action::DeviceUnblocked,
+               "device-unblocked",
+               "3c484f770faf408e9793dc514d3ba985",
+               {"event", {"configuration"}, {"change"}},
                {99, 0, 99}},
 };
 

@@ -5,6 +5,9 @@
 namespace btfence::audit {
 
 int journal_priority(const Event& event) {
+    if (event.action == Action::AgentRegistered && event.outcome == Outcome::Failure) {
+        return LOG_ERR;  // the pairing gate is not in place
+    }
     switch (event.action) {
         case Action::AuditLogError:
         case Action::AuditEventsDropped:
@@ -12,6 +15,7 @@ int journal_priority(const Event& event) {
             return LOG_ERR;
         case Action::TamperDetected:
         case Action::VerificationFailed:
+        case Action::SuspectedSpoof:
         case Action::PolicyRejected:
         case Action::AgentReleased:
         case Action::BluezLost:

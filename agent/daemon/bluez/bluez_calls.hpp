@@ -36,9 +36,10 @@ class BluezCalls {
                                 Done done) = 0;
     virtual void request_default_agent(const ObjectPath& agent, Done done) = 0;
     virtual void unregister_agent(const ObjectPath& agent, Done done) = 0;
-    /// Properties.Set(org.bluez.Device1, "Blocked", true): drops the link at once
-    /// (docs/bluez-facts.md, "Removal").
-    virtual void block_device(const DevicePath& device, Done done) = 0;
+    /// Properties.Set(org.bluez.Device1, "Blocked", blocked). Blocking drops every link to
+    /// the device at once (no 2 s disconnect timer: docs/bluez-facts.md, "Removal") and makes
+    /// bluetoothd refuse its connections until it is unblocked.
+    virtual void set_blocked(const DevicePath& device, bool blocked, Done done) = 0;
     virtual void disconnect_device(const DevicePath& device, Done done) = 0;
     virtual void remove_device(const AdapterPath& adapter, const DevicePath& device, Done done) = 0;
     /// AdminPolicySet1.SetServiceAllowList; `uuids` in canonical 128-bit form.

@@ -105,6 +105,13 @@ bool BluezWatch::from_bluez(const sdbus::Message& message) const {
 }
 
 void BluezWatch::on_name_owner_changed(sdbus::Message& message) {
+    // Only the bus driver speaks for name ownership. The match rule names it as sender, but a
+    // signal sent straight to btfenced's unique name skips the bus's match rules, and sd-bus
+    // does not check a well-known sender locally: anyone could otherwise announce itself as
+    // the new org.bluez, and every forged signal after that would be believed.
+    if (message.getSender() != kDbusService) {
+        return;
+    }
     std::string name;
     std::string old_owner;
     std::string new_owner;

@@ -48,6 +48,10 @@ class BluezWatch {
     void start();
 
     [[nodiscard]] bool bluez_present() const { return !owner_.empty(); }
+    /// Whether `sender` (a unique bus name) is bluetoothd: the current owner of org.bluez.
+    [[nodiscard]] bool is_bluez(const std::string& sender) const {
+        return !owner_.empty() && sender == owner_;
+    }
 
   private:
     void on_name_owner_changed(sdbus::Message& message);

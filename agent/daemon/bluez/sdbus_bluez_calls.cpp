@@ -107,11 +107,11 @@ void SdbusBluezCalls::unregister_agent(const ObjectPath& agent, Done done) {
         finish_without_results(std::move(done)));
 }
 
-void SdbusBluezCalls::block_device(const DevicePath& device, Done done) {
+void SdbusBluezCalls::set_blocked(const DevicePath& device, bool blocked, Done done) {
     call(
         device.str(), kPropertiesInterface, "Set",
-        [](sdbus::MethodCall& m) {
-            m << std::string(kDeviceInterface) << std::string("Blocked") << sdbus::Variant(true);
+        [blocked](sdbus::MethodCall& m) {
+            m << std::string(kDeviceInterface) << std::string("Blocked") << sdbus::Variant(blocked);
         },
         finish_without_results(std::move(done)));
 }

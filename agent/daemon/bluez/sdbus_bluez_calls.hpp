@@ -39,7 +39,7 @@ class SdbusBluezCalls final : public BluezCalls {
     void register_agent(const ObjectPath& agent, const std::string& capability, Done done) override;
     void request_default_agent(const ObjectPath& agent, Done done) override;
     void unregister_agent(const ObjectPath& agent, Done done) override;
-    void block_device(const DevicePath& device, Done done) override;
+    void set_blocked(const DevicePath& device, bool blocked, Done done) override;
     void disconnect_device(const DevicePath& device, Done done) override;
     void remove_device(const AdapterPath& adapter, const DevicePath& device, Done done) override;
     void set_service_allowlist(const AdapterPath& adapter, const std::vector<std::string>& uuids,

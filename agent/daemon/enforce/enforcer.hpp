@@ -5,16 +5,20 @@
 // removed as soon as btfenced learns of it — whatever path got it there. (A connection
 // without a bond is not acted on; see evaluate().)
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "audit/event.hpp"
 #include "bluez/bluez_calls.hpp"
 #include "bluez/mirror.hpp"
 #include "btfence/policy/decision.hpp"
 #include "clock.hpp"
+#include "enforce/block_setter.hpp"
 #include "enforce/grandfathered_bonds.hpp"
 #include "enforce/removal.hpp"
+#include "enforce/suspected_spoofs.hpp"
 #include "policy_store.hpp"
 #include "retry/retry_queue.hpp"
 
@@ -30,15 +34,21 @@ class Enforcer {
   public:
     using Emit = std::function<void(audit::Event)>;
 
+    /// `spoofs`: where suspected spoofs are remembered (nullptr: not remembered);
+    /// `spoofs_changed` is called after a new one was added (the daemon re-arms its expiry).
     Enforcer(const bluez::BluezMirror& mirror, bluez::BluezCalls& calls, retry::RetryQueue& retries,
              const PolicyStore& policies, const DecisionClock& clock,
-             GrandfatheredBonds& grandfathered, const Emit& emit)
+             GrandfatheredBonds& grandfathered, const Emit& emit, SuspectedSpoofs* spoofs = nullptr,
+             std::function<void()> spoofs_changed = {})
         : mirror_(mirror),
           policies_(policies),
           clock_(clock),
           grandfathered_(grandfathered),
           emit_(emit),
-          remover_(calls, retries, emit) {}
+          remover_(calls, retries, emit),
+          blocker_(calls, retries, emit),
+          spoofs_(spoofs),
+          spoofs_changed_(std::move(spoofs_changed)) {}
 
     /// A device appeared or a fact a decision depends on changed.
     void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes, bool added);
@@ -49,6 +59,8 @@ class Enforcer {
     void sweep(SweepKind kind);
     /// bluetoothd went away: removals under way end as abandoned; its return sweeps again.
     void reset();
+    /// Suspected spoofs whose block has ended: unblocks their devices, audited.
+    void spoofs_expired(const std::vector<SpoofRecord>& expired);
 
     /// Removals started and not yet ended (retrying included).
     [[nodiscard]] std::size_t removals_under_way() const { return remover_.active_count(); }
@@ -58,13 +70,26 @@ class Enforcer {
 
   private:
     struct Tracking {
-        bool bond_reported = false;      ///< bond-kept already said for this bond
-        std::string audit_reported_key;  ///< audit mode: rule of the would-remove reported
+        bool bond_reported = false;           ///< bond-kept already said for this bond
+        std::string audit_reported_key;       ///< audit mode: rule of the would-remove reported
+        bool audit_pairing_reported = false;  ///< audit mode: the would-refuse already reported
+        bool claimed_fido = false;            ///< was fido-ble or offered 0xFFFD while bonded
     };
 
-    void evaluate(const bluez::DeviceState& device, const std::string& trigger, SweepKind* sweep);
+    void evaluate(const bluez::DeviceState& device, const std::string& trigger, SweepKind* sweep,
+                  bool identity_changed = false);
+    /// A remembered suspected spoof seen again (any device, bonded or not): block it.
+    void block_on_sight(const bluez::DeviceState& device);
+    /// Why this denied device is a suspected spoof, if it is one.
+    [[nodiscard]] std::optional<std::string> spoof_evidence(const bluez::DeviceState& device,
+                                                            const policy::Decision& decision,
+                                                            const Tracking& tracking) const;
+    void suspect(const bluez::DeviceState& device, const policy::Decision& decision,
+                 const std::string& evidence, const std::string& trigger);
+    /// `block_first`: the removal starts with Device1.Blocked = true (drops the link at once
+    /// and stops reconnection), then Disconnect and RemoveDevice (enforce/removal.hpp).
     void remove(const bluez::DeviceState& device, const policy::Decision& decision,
-                const std::string& trigger);
+                const std::string& trigger, bool block_first);
     void report_state_error(const std::string& error);
 
     const bluez::BluezMirror& mirror_;
@@ -73,7 +98,11 @@ class Enforcer {
     GrandfatheredBonds& grandfathered_;
     Emit emit_;
     Remover remover_;
+    BlockSetter blocker_;
     std::unordered_map<std::string, Tracking> tracking_;  ///< by device path
+    SuspectedSpoofs* spoofs_;
+    std::function<void()> spoofs_changed_;
+    std::unordered_set<std::string> blocked_on_sight_;  ///< device paths a block was started for
 };
 
 }  // namespace btfence::enforce

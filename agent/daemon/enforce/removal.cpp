@@ -56,7 +56,7 @@ void Remover::run_step(Removal& removal) {
     };
     switch (removal.steps[removal.step]) {
         case RemovalStep::Block:
-            calls_.block_device(removal.device, std::move(answered));
+            calls_.set_blocked(removal.device, true, std::move(answered));
             break;
         case RemovalStep::Disconnect:
             calls_.disconnect_device(removal.device, std::move(answered));

@@ -23,27 +23,40 @@ inline constexpr std::string_view kAgentPath = "/org/btfence/agent";
 /// DisplayPasskey, whose reply refuses nothing. See docs/architecture.md.
 inline constexpr std::string_view kAgentCapability = "NoInputNoOutput";
 
-class Agent1Object {
-  public:
-    using EmitLater = std::function<void(audit::Event)>;
+/// What the Agent1 object needs from the rest of btfenced.
+struct Agent1Hooks {
     /// Runs the callback once the mirror holds the device, or once bluetoothd could not
     /// provide it (unknown to it, no answer, or gone: bluez::DeviceLookup::ensure_known).
-    using EnsureKnown =
-        std::function<void(const std::string& device_path, std::function<void()> then)>;
+    std::function<void(const std::string& device_path, std::function<void()> then)> ensure_known;
+    /// Emits an audit event after the reply has left.
+    std::function<void(audit::Event)> emit_later;
+    /// bluetoothd called Release.
+    std::function<void()> on_release;
+    /// Whether a D-Bus sender is bluetoothd: the current unique owner of org.bluez.
+    std::function<bool(const std::string& sender)> is_bluetoothd;
+    /// Someone else called an Agent1 method (refused with AccessDenied, nothing changed).
+    std::function<void(const std::string& method, const std::string& sender)> on_foreign_call;
+};
+
+/// Only bluetoothd may call the agent: the system bus lets any local process call any object
+/// (the bus policy of org.btfence1 does not protect a unique name). A local user who calls
+/// Release or Cancel, or asks for a decision, gets org.freedesktop.DBus.Error.AccessDenied
+/// and changes nothing.
+class Agent1Object {
+  public:
     /// Sends the D-Bus reply for one answer: the method's results, or Rejected.
     using Reply = std::function<void(const GateAnswer& answer)>;
 
-    Agent1Object(sdbus::IConnection& connection, const PairingGate& gate, EnsureKnown ensure_known,
-                 EmitLater emit_later, std::function<void()> on_release);
+    Agent1Object(sdbus::IConnection& connection, const PairingGate& gate, Agent1Hooks hooks);
 
   private:
     void answer(AgentRequest request, const sdbus::ObjectPath& device, std::string detail,
                 Reply reply);
+    /// Whether the message being handled comes from bluetoothd; reports it when not.
+    [[nodiscard]] bool from_bluetoothd(std::string_view method) const;
 
     const PairingGate& gate_;
-    EnsureKnown ensure_known_;
-    EmitLater emit_later_;
-    std::function<void()> on_release_;
+    Agent1Hooks hooks_;
     std::unique_ptr<sdbus::IObject> object_;
 };
 

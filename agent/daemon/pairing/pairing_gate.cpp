@@ -1,5 +1,7 @@
 #include "pairing/pairing_gate.hpp"
 
+#include <optional>
+
 #include "btfence/policy/uuid.hpp"
 #include "decision_events.hpp"
 
@@ -52,6 +54,40 @@ std::string_view to_string(AgentRequest request) {
     return "unknown";
 }
 
+namespace {
+
+// Why a request that is not display-only is refused, or nullopt when it is accepted. The
+// order matters: the first reason that applies is the one the audit event gives.
+std::optional<std::string> refusal_of(AgentRequest request, const policy::Decision& decision,
+                                      const policy::Policy& policy, const std::string& service) {
+    if (!decision.managed) {
+        // Not ours to decide: answer as bluetoothd does when it has no agent to ask.
+        return decision.reason + "; refused as bluetoothd refuses when no agent is registered";
+    }
+    if (needs_typed_input(request)) {
+        // A daemon has no person to type a passkey or PIN, and a made-up one would be a yes
+        // on a person's behalf: refused for every device, allowed or not, in every mode.
+        return "btfenced never enters a passkey or PIN for a person; " + decision.reason;
+    }
+    if (policy.mode == policy::Mode::Audit) {
+        // Audit mode observes only. btfenced does not register its agent then; a request that
+        // still reaches it (the agent was being withdrawn) is refused as with no agent.
+        return "audit mode: btfenced does not answer pairing requests; refused as bluetoothd "
+               "refuses when no agent is registered (" +
+               decision.reason + ")";
+    }
+    if (!decision.allowed()) {
+        return decision.reason;
+    }
+    if (request == AgentRequest::AuthorizeService && !decision.authorizes_service(service)) {
+        return "rule '" + decision.rule_id + "' allows the device but does not list service " +
+               policy::describe_uuid(service) + " in its services";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_path,
                                const std::string& detail) const {
     if (!mirror_.loaded()) {
@@ -62,38 +98,45 @@ GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_p
         return unknown_device(request, device_path);
     }
     const policy::Policy& policy = policies_.current();
-    policy::Decision decision = decide_device(policy, *device, clock_.now());
+    policy::Decision decision = decide_device(policy, *device, clock_.now(), spoofs_);
     const std::string trigger(to_string(request));
-    const std::string service =
-        detail.empty() ? std::string() : " for service " + policy::describe_uuid(detail);
+    const std::string service = request == AgentRequest::AuthorizeService
+                                    ? policy::normalize_uuid(detail).value_or(detail)
+                                    : std::string();
+    const std::string service_note =
+        service.empty() ? std::string() : " for service " + policy::describe_uuid(service);
+    const policy::Verdict policy_verdict = decision.verdict;
 
     GateAnswer answer;
+    std::optional<std::string> refusal;
     if (is_display_only(request)) {
         // Nothing to refuse: the remote side already chose passkey entry. Post-hoc
         // enforcement removes the bond if policy denies the device.
         answer.accept = true;
-    } else if (needs_typed_input(request) && decision.managed) {
-        // A daemon has no person to type a passkey; refusing is the only safe answer even for
-        // allowed devices (they pair from a desktop agent, or by numeric comparison).
-        answer.accept = policy.mode == policy::Mode::Audit;
-        decision.reason = "btfenced cannot enter a passkey or PIN for the user; " + decision.reason;
-        if (decision.verdict == policy::Verdict::Allow) {
-            decision.verdict = policy::Verdict::Deny;
-        }
     } else {
-        answer.accept = decision.allowed() || !decision.enforce_denial();
+        refusal = refusal_of(request, decision, policy, service);
+        answer.accept = !refusal.has_value();
+    }
+    if (refusal) {
+        // The event's verdict is this request's: refused, whatever the device's rule says.
+        decision.verdict = policy::Verdict::Deny;
+        decision.reason = *refusal;
     }
 
     answer.event = device_event(action_for(request, answer.accept || is_display_only(request)),
                                 *device, decision, policy, trigger);
-    answer.event.reason = decision.reason + (service.empty() ? "" : ";" + service);
     answer.event.outcome = audit::Outcome::Success;
-    const std::string mode_note = policy.mode == policy::Mode::Audit && !decision.allowed()
-                                      ? " (audit mode: would refuse)"
-                                      : "";
+    if (!service.empty()) {
+        answer.event.service = service;
+    }
+    std::string note;
+    if (policy.mode == policy::Mode::Audit && decision.managed) {
+        note = policy_verdict == policy::Verdict::Allow ? " (audit mode: enforcement would allow)"
+                                                        : " (audit mode: would refuse)";
+    }
     answer.event.message = std::string(answer.accept ? "Accepted " : "Refused ") + trigger +
-                           service + " from " + device_label(*device) + " by rule " +
-                           decision.rule_id + mode_note;
+                           service_note + " from " + device_label(*device) + " by rule " +
+                           decision.rule_id + note;
     if (!answer.accept) {
         answer.error_message = "btfence policy: " + decision.reason;
     }
@@ -121,7 +164,7 @@ GateAnswer PairingGate::unknown_device(AgentRequest request, const std::string& 
     // refuse (fail closed).
     GateAnswer answer;
     const policy::Policy& policy = policies_.current();
-    answer.accept = is_display_only(request) || policy.mode == policy::Mode::Audit;
+    answer.accept = is_display_only(request);
     answer.error_message = "btfence policy: unknown device";
     answer.event =
         policy_event(action_for(request, answer.accept), &policy,

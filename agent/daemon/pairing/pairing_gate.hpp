@@ -5,7 +5,9 @@
 
 #include "audit/event.hpp"
 #include "bluez/mirror.hpp"
+#include "bluez/names.hpp"
 #include "clock.hpp"
+#include "enforce/suspected_spoofs.hpp"
 #include "policy_store.hpp"
 
 namespace btfence::pairing {
@@ -24,15 +26,17 @@ std::string_view to_string(AgentRequest request);
 
 struct GateAnswer {
     bool accept = false;
-    std::string error_message;  ///< text of org.bluez.Error.Rejected when !accept
-    audit::Event event;         ///< to be emitted after the reply is sent
+    std::string error_name{bluez::kRejectedError};  ///< D-Bus error of a refusal
+    std::string error_message;                      ///< its text, when !accept
+    audit::Event event;                             ///< to be emitted after the reply is sent
 };
 
 class PairingGate {
   public:
+    /// `spoofs`: remembered suspected spoofs, refused whatever they claim (may be nullptr).
     PairingGate(const bluez::BluezMirror& mirror, const PolicyStore& policies,
-                const DecisionClock& clock)
-        : mirror_(mirror), policies_(policies), clock_(clock) {}
+                const DecisionClock& clock, const enforce::SuspectedSpoofs* spoofs = nullptr)
+        : mirror_(mirror), policies_(policies), clock_(clock), spoofs_(spoofs) {}
 
     /// `detail` is the service UUID of AuthorizeService, named in the event's reason (passkeys
     /// are never logged).
@@ -50,6 +54,7 @@ class PairingGate {
     const bluez::BluezMirror& mirror_;
     const PolicyStore& policies_;
     const DecisionClock& clock_;
+    const enforce::SuspectedSpoofs* spoofs_;
 };
 
 }  // namespace btfence::pairing

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "btfence/policy/time_format.hpp"
 #include "device_builder.hpp"
 #include "fakes.hpp"
 
@@ -14,8 +17,10 @@ class EnforcerRig : public bluez::MirrorObserver {
     explicit EnforcerRig(const std::string& policy_toml)
         : policy(policy_toml),
           grandfathered(state::StateFile(policy.dir() / "grandfathered-bonds.json")),
-          enforcer(mirror, calls, retries, policy.store(), clock, grandfathered,
-                   [this](audit::Event e) { events.push_back(std::move(e)); }) {
+          enforcer(
+              mirror, calls, retries, policy.store(), clock, grandfathered,
+              [this](audit::Event e) { events.push_back(std::move(e)); }, &spoofs,
+              [this] { ++spoofs_changed; }) {
         mirror.set_observer(this);
         add_adapter(mirror, "hci0", "00:AA:01:00:00:00");
         add_adapter(mirror, "hci1", "00:AA:01:01:00:01");
@@ -85,8 +90,21 @@ class EnforcerRig : public bluez::MirrorObserver {
     TempPolicy policy;
     std::vector<audit::Event> events;
     enforce::GrandfatheredBonds grandfathered;
+    enforce::SuspectedSpoofs spoofs;
+    int spoofs_changed = 0;
     enforce::Enforcer enforcer;
 };
+
+const std::vector<std::string> kFidoThenHid = {"0000fffd-0000-1000-8000-00805f9b34fb",
+                                               "00001812-0000-1000-8000-00805f9b34fb"};
+
+std::vector<std::string> methods(const RecordingBluezCalls& calls) {
+    std::vector<std::string> out;
+    for (const auto& call : calls.calls) {
+        out.push_back(call.method);
+    }
+    return out;
+}
 
 TEST(AKeyboardPairedAroundTheAgent, IsDisconnectedRemovedAndAudited) {
     EnforcerRig rig(kPasskeyOnlyPolicy);
@@ -137,6 +155,163 @@ TEST(AFidoKeyWhoseServicesResolveToHid, IsRemovedOnceTheUuidsChange) {
     ASSERT_EQ(rig.count(audit::Action::DeviceRemoved), 1U);
     EXPECT_NE(rig.last().device->class_reason.find("0x1812"), std::string::npos)
         << rig.last().device->class_reason;
+}
+
+TEST(AFidoKeyWhoseServicesResolveToHid, IsBlockedBeforeItIsRemovedAndRememberedAsASpoof) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder liar;
+    liar.named("NotAKey").uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    rig.set(liar.path(), {{"UUIDs", sdbus::Variant(kFidoThenHid)}});
+
+    // Blocked = true cuts the link at once, before Disconnect (2 s timer in bluetoothd).
+    EXPECT_EQ(methods(rig.calls),
+              (std::vector<std::string>{"Block", "Disconnect", "RemoveDevice"}));
+    ASSERT_EQ(rig.count(audit::Action::SuspectedSpoof), 1U);
+    const auto& spoof = *std::find_if(rig.events.begin(), rig.events.end(), [](const auto& e) {
+        return e.action == audit::Action::SuspectedSpoof;
+    });
+    EXPECT_NE(spoof.reason.find("claimed to be a FIDO authenticator"), std::string::npos)
+        << spoof.reason;
+    EXPECT_NE(spoof.reason.find("0x1812"), std::string::npos) << spoof.reason;
+    const auto* record =
+        rig.spoofs.find("AA:BB:CC:DD:EE:01", *policy::parse_rfc3339("2026-12-02T11:59:59Z"));
+    ASSERT_NE(record, nullptr) << "remembered for the default 24h";
+    EXPECT_EQ(record->until, *policy::parse_rfc3339("2026-12-02T12:00:00Z"));
+    EXPECT_EQ(rig.spoofs_changed, 1);
+}
+
+TEST(ARememberedSpoof, IsBlockedOnSightRefusedAndUnblockedWhenItsTimeIsUp) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder liar;
+    liar.named("NotAKey").uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    rig.set(liar.path(), {{"UUIDs", sdbus::Variant(kFidoThenHid)}});
+    rig.mirror.interfaces_removed(liar.path(), {"org.bluez.Device1"});
+    rig.calls.calls.clear();
+
+    // It advertises again, claiming FIDO only, not bonded: blocked on sight.
+    DeviceBuilder again;
+    again.named("NotAKey").uuids(kFidoUuids).add_to(rig.mirror);
+    rig.calls.settle();
+    EXPECT_EQ(methods(rig.calls), std::vector<std::string>{"Block"});
+    ASSERT_EQ(rig.last().action, audit::Action::DeviceBlocked);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+    EXPECT_EQ(rig.last().rule_id, "suspected-spoof");
+    rig.set(again.path(), {{"Blocked", sdbus::Variant(true)}});
+    EXPECT_EQ(rig.calls.count("Block"), 1U) << "blocked once";
+
+    // Refused whatever it claims, and a bond it gets anyway is removed.
+    rig.set(again.path(), {{"Paired", sdbus::Variant(true)}});
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
+
+    rig.clock.set("2026-12-02T12:00:01Z");
+    std::optional<std::string> error;
+    rig.enforcer.spoofs_expired(rig.spoofs.expire(rig.clock.now(), error));
+    rig.calls.settle();
+    EXPECT_FALSE(error.has_value());
+    EXPECT_EQ(rig.spoofs.size(), 0U);
+    EXPECT_EQ(rig.calls.calls.back().method, "Unblock");
+    EXPECT_EQ(rig.last().action, audit::Action::DeviceUnblocked);
+}
+
+/// A suspected spoof remembered from an earlier bond, advertising again unbonded.
+void remember_and_see_again(EnforcerRig& rig, DeviceBuilder& again) {
+    DeviceBuilder liar;
+    liar.named("NotAKey").uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    rig.set(liar.path(), {{"UUIDs", sdbus::Variant(kFidoThenHid)}});
+    rig.mirror.interfaces_removed(liar.path(), {"org.bluez.Device1"});
+    rig.calls.calls.clear();
+    rig.events.clear();
+    again.named("NotAKey").uuids(kFidoUuids).add_to(rig.mirror);
+}
+
+TEST(ABlockOnSightThatFails, IsRetriedUntilBluetoothdAcceptsItAndEndsOnce) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder again;
+    remember_and_see_again(rig, again);
+    rig.calls.fail_next("Block", RecordingBluezCalls::error(bluez::ErrorKind::Failed), 2);
+    rig.calls.settle();
+    ASSERT_EQ(rig.count(audit::Action::DeviceBlocked), 1U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Failure);
+    EXPECT_NE(rig.last().reason.find("retrying"), std::string::npos) << rig.last().reason;
+
+    rig.wait(std::chrono::seconds(1));  // fails again: logged, not audited
+    EXPECT_EQ(rig.calls.count("Block"), 2U);
+    EXPECT_EQ(rig.count(audit::Action::DeviceBlocked), 1U);
+    rig.wait(std::chrono::seconds(2));
+    EXPECT_EQ(rig.calls.count("Block"), 3U);
+    ASSERT_EQ(rig.count(audit::Action::DeviceBlocked), 2U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+    EXPECT_NE(rig.last().reason.find("after 2 failed attempt(s)"), std::string::npos)
+        << rig.last().reason;
+    rig.wait(std::chrono::seconds(60));
+    EXPECT_EQ(rig.calls.count("Block"), 3U) << "done: nothing more is sent";
+}
+
+TEST(ABlockOnSightUnderWay, EndsOnceWhenBluetoothdLeavesAndIsSentAgainAfterItReturns) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder again;
+    remember_and_see_again(rig, again);
+    ASSERT_EQ(rig.calls.waiting("Block"), 1U);
+    rig.enforcer.reset();
+    rig.calls.cancel_all();
+    ASSERT_EQ(rig.count(audit::Action::DeviceBlocked), 1U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Unknown);
+    EXPECT_NE(rig.last().reason.find("bluetoothd left"), std::string::npos) << rig.last().reason;
+
+    rig.sweep(enforce::SweepKind::Reload);  // bluetoothd is back
+    EXPECT_EQ(rig.calls.count("Block"), 2U);
+    EXPECT_EQ(rig.count(audit::Action::DeviceBlocked), 2U);
+    EXPECT_EQ(rig.last().outcome, audit::Outcome::Success);
+}
+
+TEST(AFidoKeyThatFailsVerification, IsASuspectedSpoof) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder key;
+    key.named("Fake").uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    policy::Verification failed;
+    failed.state = policy::VerificationState::Failed;
+    failed.detail = "the authenticator answered authenticatorGetInfo with ERROR 0x01";
+    rig.mirror.set_verification(key.path(), failed);
+    rig.calls.settle();
+    EXPECT_EQ(rig.calls.count("Block"), 1U);
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
+    ASSERT_EQ(rig.count(audit::Action::SuspectedSpoof), 1U);
+    EXPECT_NE(rig.spoofs.find("AA:BB:CC:DD:EE:01", rig.clock.now()), nullptr);
+}
+
+TEST(AFidoKeyWhoseProbeWasCutShort, IsRemovedButNotASuspectedSpoof) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder key;
+    key.named("Slow").uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    policy::Verification inconclusive;
+    inconclusive.state = policy::VerificationState::Inconclusive;
+    inconclusive.detail = "the device disconnected";
+    rig.mirror.set_verification(key.path(), inconclusive);
+    rig.calls.settle();
+    EXPECT_EQ(rig.count(audit::Action::SuspectedSpoof), 0U);
+    EXPECT_EQ(rig.spoofs.size(), 0U);
+}
+
+TEST(AKeyboardPairedAroundTheAgent, IsNoSpoofAndIsDisconnectedNotBlocked) {
+    EnforcerRig rig(kPasskeyOnlyPolicy);
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
+    rig.set(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+    EXPECT_EQ(methods(rig.calls), (std::vector<std::string>{"Disconnect", "RemoveDevice"}));
+    EXPECT_EQ(rig.count(audit::Action::SuspectedSpoof), 0U);
+    EXPECT_EQ(rig.spoofs.size(), 0U);
+}
+
+TEST(SpoofBlockZero, BlocksAndRemovesButRemembersNothing) {
+    EnforcerRig rig(std::string(kPasskeyOnlyPolicy)
+                        .replace(std::string(kPasskeyOnlyPolicy).find("[[rule]]"), 0,
+                                 "[fido]\nspoof_block = \"0\"\n"));
+    DeviceBuilder liar;
+    liar.uuids(kFidoUuids).flag("Paired").flag("Connected").add_to(rig.mirror);
+    rig.set(liar.path(), {{"UUIDs", sdbus::Variant(kFidoThenHid)}});
+    EXPECT_EQ(rig.calls.count("Block"), 1U);
+    EXPECT_EQ(rig.count(audit::Action::SuspectedSpoof), 1U);
+    EXPECT_EQ(rig.spoofs.size(), 0U);
 }
 
 TEST(RssiChurn, NeitherDecidesNorActs) {

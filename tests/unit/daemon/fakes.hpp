@@ -70,8 +70,8 @@ class RecordingBluezCalls final : public bluez::BluezCalls {
     void unregister_agent(const bluez::ObjectPath& agent, bluez::Done done) override {
         hold("UnregisterAgent", "/org/bluez", agent.str(), plain(std::move(done)));
     }
-    void block_device(const bluez::DevicePath& device, bluez::Done done) override {
-        hold("Block", device.str(), "", plain(std::move(done)));
+    void set_blocked(const bluez::DevicePath& device, bool blocked, bluez::Done done) override {
+        hold(blocked ? "Block" : "Unblock", device.str(), "", plain(std::move(done)));
     }
     void disconnect_device(const bluez::DevicePath& device, bluez::Done done) override {
         hold("Disconnect", device.str(), "", plain(std::move(done)));
