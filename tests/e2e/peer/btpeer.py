@@ -64,13 +64,16 @@ class Role:
     and the GATT services it serves once connected."""
 
     def __init__(self, name, title, advertised=(), service_data=None, served=(), connectable=True,
-                 appearance=None):
+                 appearance=None, revealed=()):
         self.name, self.title = name, title
         self.advertised = list(advertised)
         self.service_data = dict(service_data or {})
         self.served = list(served)
         self.connectable = connectable
         self.appearance = appearance
+        # Served only once Peer.reveal() is called (after bonding): a second GATT application,
+        # which makes the peer's bluetoothd send Service Changed to the connected laptop.
+        self.revealed = list(revealed)
 
 
 ROLES = {role.name: role for role in [
@@ -81,6 +84,10 @@ ROLES = {role.name: role for role in [
     Role("keyboard", "Keyboard", advertised=[HID], served=[(HID, HID_CHARACTERISTICS)], appearance=0x03C1),
     # Advertises the FIDO service, serves HID once connected.
     Role("liar", "Totally-A-Key", advertised=[FIDO], served=[(HID, HID_CHARACTERISTICS)]),
+    # A key that becomes a keyboard: advertises only 0xFFFD and serves the FIDO service, so
+    # it pairs as a FIDO key; after bonding it adds HID over GATT (reveal()).
+    Role("fido-then-hid", "Shapeshifter-Key", advertised=[FIDO],
+         served=[(FIDO, FIDO_CHARACTERISTICS)], revealed=[(HID, HID_CHARACTERISTICS)]),
     # The endpoint's own advert, so that a peer can find it and start a pairing towards it.
     Role("laptop", "Laptop"),
 ]}
@@ -253,8 +260,11 @@ class Peer:
         base = "/btpeer/%s%d" % (self.role.name.replace("-", "_"), next(_serial))
         self._advert = _Advertisement(self.bus, base + "/advert", self.role)
         self._app = _GattApplication(self.bus, base + "/app", self.role.served) if self.role.served else None
+        self._later = (_GattApplication(self.bus, base + "/later", self.role.revealed)
+                       if self.role.revealed else None)
         self._advertising = False
         self._serving = False
+        self._revealed = False
 
     def address(self):
         return str(adapter_property(self.adapter, "Address", self.bus))
@@ -269,6 +279,17 @@ class Peer:
             if not ok:
                 raise RuntimeError("%s: GATT application not registered: %s" % (self.role.name, error))
             self._serving = True
+
+    def reveal(self):
+        """Starts serving the role's `revealed` services (a peer that changes its GATT database
+        while connected: bluetoothd sends Service Changed, the laptop discovers them again)."""
+        if self._later is None or self._revealed:
+            return
+        ok, error = call(self._manager("org.bluez.GattManager1").RegisterApplication, self._later,
+                         dbus.Dictionary({}, signature="sv"))
+        if not ok:
+            raise RuntimeError("%s: revealed services not registered: %s" % (self.role.name, error))
+        self._revealed = True
 
     def advertise(self):
         self.serve()
@@ -286,15 +307,21 @@ class Peer:
         self._advertising = True
 
     def stop(self):
+        if getattr(self, "_stopped", False):
+            return  # stopped by a scenario already; the runner's cleanup calls it again
+        self._stopped = True
         try:
             if self._advertising:
                 call(self._manager("org.bluez.LEAdvertisingManager1").UnregisterAdvertisement, self._advert)
             if self._serving:
                 call(self._manager("org.bluez.GattManager1").UnregisterApplication, self._app)
+            if self._revealed:
+                call(self._manager("org.bluez.GattManager1").UnregisterApplication, self._later)
         except dbus.DBusException:
             pass  # bluetoothd is gone: nothing is registered any more
-        self._advertising = self._serving = False
-        for obj in [self._advert] + ([self._app] + self._app.objects if self._app else []):
+        self._advertising = self._serving = self._revealed = False
+        for obj in [self._advert] + ([self._app] + self._app.objects if self._app else []) + \
+                ([self._later] + self._later.objects if self._later else []):
             obj.remove_from_connection()
 
 

@@ -15,30 +15,46 @@ import btpeer
 WORK = "/run/btfence-e2e"  # in the VM's RAM; root-owned like /etc/btfence would be
 
 
-def policy(laptop, mode="enforce", allowlist="auto", extra=""):
+PEER_SIDE_RULE_ID = "e2e-peer-side"
+
+
+def peer_side_rule(peer="hci1"):
+    """One bluetoothd serves both controllers, so btfenced, the default agent, also answers for
+    the peer's side of every pairing. An adapter the policy does not manage is refused as with
+    no agent, so the peer's controller is managed and allowed by this rule (first, so that it
+    decides every device seen through hci1). It grants no services."""
+    return """[[rule]]
+id = "%s"
+verdict = "allow"
+adapter = ["%s"]
+reason = "e2e: the peer's controller plays the remote devices"
+""" % (PEER_SIDE_RULE_ID, peer)
+
+
+def policy(laptop, mode="enforce", allowlist="auto", extra="", spoof_block="0"):
     """The policy the scenarios run under: FIDO keys allowed, everything else denied, on the
-    laptop's adapter only. The peer's controller is unmanaged, so btfenced, which is the
-    default agent for both controllers of the one bluetoothd, accepts the peer side's
-    requests instead of refusing a pairing from the wrong end."""
+    laptop's adapter; the peer's adapter is allowed by peer_side_rule()."""
     return """[policy]
 version = 1
 mode = "%s"
 default = "deny"
 existing_bonds = "enforce"
-adapters = ["%s"]
+adapters = []
 
 [fido]
 verify = false   # the simulated keys do not speak CTAP
+spoof_block = "%s"  # "0": every peer plays with hci1's one address
 
 [bluez]
 service_allowlist = "%s"
 
+%s
 [[rule]]
 id = "fido-keys"
 verdict = "allow"
 class = ["fido-ble"]
 reason = "FIDO2 BLE security keys"
-%s""" % (mode, laptop, allowlist, extra)
+%s""" % (mode, spoof_block, allowlist, peer_side_rule(), extra)
 
 
 class DaemonFailed(Exception):

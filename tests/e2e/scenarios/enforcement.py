@@ -1,10 +1,11 @@
 """Group "btfenced": the real btfenced enforcing the scenarios' policy (FIDO keys allowed,
-default deny, adapters = [laptop]) against the real bluetoothd.
+default deny; the peer's adapter allowed by rule e2e-peer-side) against the real bluetoothd.
 
 btfenced is bluetoothd's default agent, so it answers the responder side of every pairing:
-on the laptop's adapter by policy, on the peer's adapter (unmanaged) by accepting. A person
+on the laptop's adapter by policy, on the peer's adapter by the e2e-peer-side rule. A person
 pairing from the laptop uses an agent of their own (as `bluetoothctl` does). Each scenario
 asserts on BlueZ's state (Device1.Paired, the object existing) and on the audit events."""
+import json
 import os
 import re
 import signal
@@ -14,7 +15,8 @@ import time
 import dbus
 
 import btpeer
-from btfenced import policy
+from gi.repository import GLib
+from btfenced import PEER_SIDE_RULE_ID, policy
 from btpeer import FIDO, HID, HYBRID
 from framework import adapters_powered, expect, scenario
 
@@ -77,10 +79,10 @@ def a_fido_key_paired_from_the_laptop_with_just_works_keeps_its_bond(ctx):
     expect(user.calls == [], "Just Works asked the user's agent: %s" % user.calls)
     expect_bond_kept(ctx, path, key.address(), since, FIDO)
     # The key's side of the pairing asked bluetoothd's default agent, btfenced, which accepts
-    # for the adapter its policy does not manage.
+    # for the peer's adapter by the e2e-peer-side rule.
     peer_side = ctx.daemon.find("pairing-allowed", ctx.address(ctx.laptop), since, adapter=ctx.peer)
-    expect(peer_side is not None and peer_side["rule"]["id"] == "unmanaged-adapter",
-           "no pairing-allowed by unmanaged-adapter for the peer's side: %s" % peer_side)
+    expect(peer_side is not None and peer_side["rule"]["id"] == PEER_SIDE_RULE_ID,
+           "no pairing-allowed by %s for the peer's side: %s" % (PEER_SIDE_RULE_ID, peer_side))
 
 
 @scenario("btfenced")
@@ -203,13 +205,22 @@ def a_device_advertising_fido_but_serving_hid_is_removed_once_its_services_resol
 
 @scenario("btfenced")
 def in_audit_mode_the_keyboard_keeps_its_bond_and_the_event_says_it_would_be_removed(ctx):
-    """mode = "audit": nothing is refused or removed; device-removed is logged with mode audit."""
+    """mode = "audit": btfenced holds no agent; the keyboard's own side answers; "would" events."""
+    started = ctx.daemon.mark()
     ctx.run_daemon_with(policy(ctx.laptop, mode="audit"))
+    withheld = ctx.daemon.wait_for("agent-unregistered", since=started)
+    expect(withheld["event"]["outcome"] == "success", "agent-unregistered: %s" % withheld["message"])
     keyboard = ctx.play("keyboard")
     path = ctx.seen_by(ctx.laptop, keyboard, uuid=HID)
     since = ctx.daemon.mark()
+    # btfenced registered no agent: the keyboard's side of the pairing is answered by an agent
+    # of its own (bluetoothd with no agent at all would refuse it), as without btfence.
+    ctx.agent("NoInputNoOutput", default=True)
     ok, error = ctx.agent("NoInputNoOutput").pair(path)
     expect(ok, "Pair() failed in audit mode: %s" % error)
+    refused = ctx.daemon.wait_for("pairing-denied", keyboard.address(), since, mode="audit")
+    expect(refused["event"]["outcome"] == "unknown" and "would have refused" in refused["message"],
+           "pairing-denied in audit mode: %s" % refused["message"])
     would = ctx.daemon.wait_for("device-removed", keyboard.address(), since, mode="audit")
     expect(would["event"]["outcome"] == "unknown" and would["btfence"]["verdict"] == "deny",
            "outcome %s, verdict %s" % (would["event"]["outcome"], would["btfence"]["verdict"]))
@@ -266,3 +277,118 @@ reason = "a window an hour from now"
         expect(ended["rule"]["id"] == "later-exemption", "exemption-expired for %s" % ended["rule"]["id"])
     finally:
         time.clock_settime(time.CLOCK_REALTIME, start + (time.monotonic() - started_at))
+
+
+def input_devices_named(fragment):
+    """Names of the kernel's input devices that contain `fragment` (/proc/bus/input/devices)."""
+    try:
+        with open("/proc/bus/input/devices") as f:
+            text = f.read()
+    except OSError:
+        return []
+    return [line.split("=", 1)[1].strip('"') for line in text.splitlines()
+            if line.startswith("N: Name=") and fragment in line]
+
+
+def kernel_log():
+    try:
+        return subprocess.run(["dmesg"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+@scenario("btfenced")
+def a_key_that_reveals_hid_after_bonding_is_cut_off_blocked_and_remembered(ctx):
+    """It pairs as a FIDO key, then serves HID: blocked at once, removed, a suspected spoof; blocked when seen again."""
+    state_file = os.path.join(ctx.daemon.state_dir, "suspected-spoofs.json")
+    ctx.run_daemon_with(policy(ctx.laptop, spoof_block="1h"))
+    try:
+        _shapeshifter(ctx, state_file)
+    finally:
+        # Every peer plays with hci1's one address: the next scenarios must not meet a
+        # remembered spoof. The runner restarts btfenced with the group's policy.
+        ctx.daemon.stop()
+        if os.path.exists(state_file):
+            os.remove(state_file)
+
+
+def _shapeshifter(ctx, state_file):
+    peer = ctx.play("fido-then-hid")
+    path = ctx.seen_by(ctx.laptop, peer, uuid=FIDO)
+    name = peer.role.title
+    ctx.say("Shapeshifter-Key advertises only 0xFFFD and serves the FIDO service; the user pairs it")
+    since = ctx.daemon.mark()
+    user = ctx.agent("NoInputNoOutput")
+    ok, error = user.pair(path)
+    expect(ok, "Pair() failed: %s" % error)
+    expect_bond_kept(ctx, path, peer.address(), since, FIDO)
+
+    # Timestamps of what the laptop's bluetoothd reports for the device, and of input devices.
+    seen = {}
+
+    def on_changed(interface, changed, _invalidated):
+        now = time.monotonic()
+        if interface != "org.bluez.Device1":
+            return
+        if HID in [str(u) for u in changed.get("UUIDs", [])]:
+            seen.setdefault("hid_uuid", now)
+        if "Connected" in changed and not bool(changed["Connected"]):
+            seen.setdefault("link_down", now)
+    receiver = ctx.bus.add_signal_receiver(on_changed, signal_name="PropertiesChanged",
+                                           dbus_interface="org.freedesktop.DBus.Properties",
+                                           path=path, bus_name="org.bluez")
+
+    def poll_input():
+        if input_devices_named(name):
+            seen.setdefault("input_device", time.monotonic())
+        return "done" not in seen
+    GLib.timeout_add(5, poll_input)
+    dmesg_before = kernel_log()
+    uhid = os.path.exists("/dev/uhid")
+    try:
+        ctx.say("after bonding it adds HID over GATT (Service Changed); the laptop rediscovers")
+        peer.reveal()
+        spoof = ctx.daemon.wait_for("suspected-spoof", peer.address(), since, adapter=ctx.laptop)
+        removed = ctx.daemon.wait_for("device-removed", peer.address(), since, adapter=ctx.laptop)
+        btpeer.wait_until(lambda: "link_down" in seen or btpeer.device_properties(path) is None,
+                          30, "the link to go down")
+        btpeer.wait_until(lambda: btpeer.device_properties(path) is None, 20, "the Device1 to go")
+        ctx.daemon.barrier()
+    finally:
+        seen["done"] = time.monotonic()
+        receiver.remove()
+    new_kernel_lines = [line for line in kernel_log()[len(dmesg_before):].splitlines()
+                        if "uhid" in line or "input:" in line or "hid-generic" in line]
+    window_ms = (round((seen["link_down"] - seen["hid_uuid"]) * 1000)
+                 if "link_down" in seen and "hid_uuid" in seen else None)
+    result = {"dev_uhid_exists": uhid, "hid_uuid_seen": "hid_uuid" in seen,
+              "window_ms_uuids_to_link_down": window_ms,
+              "input_device_seen": "input_device" in seen,
+              "input_device_after_ms": (round((seen["input_device"] - seen["hid_uuid"]) * 1000)
+                                        if "input_device" in seen and "hid_uuid" in seen else None),
+              "kernel_lines": new_kernel_lines}
+    with open(os.path.join(ctx.logs, "shapeshifter-window.json"), "a") as f:
+        f.write(json.dumps(result) + "\n")
+    ctx.say("measured: %s" % json.dumps(result))
+
+    expect("0x1812" in spoof["event"]["reason"] and "claimed to be a FIDO" in spoof["event"]["reason"],
+           "suspected-spoof says: %s" % spoof["event"]["reason"])
+    expect(removed["event"]["outcome"] == "success" and "Blocked and removed" in removed["message"],
+           "device-removed: %s" % removed["message"])
+    expect("hid_uuid" in seen, "the laptop never reported the HID service")
+    expect(not seen.get("input_device"), "an input device was created: %s" % new_kernel_lines)
+    with open(state_file) as f:
+        remembered = json.load(f)
+    expect([s["address"] for s in remembered["spoofs"]] == [peer.address()],
+           "suspected-spoofs.json holds %s" % remembered)
+
+    # Seen again (it still advertises 0xFFFD): blocked on sight, and a pairing fails.
+    since = ctx.daemon.mark()
+    path = ctx.seen_by(ctx.laptop, peer, uuid=FIDO)
+    blocked = ctx.daemon.wait_for("device-blocked", peer.address(), since, adapter=ctx.laptop)
+    expect(blocked["event"]["outcome"] == "success" and blocked["rule"]["id"] == "suspected-spoof",
+           "device-blocked: %s" % blocked["message"])
+    btpeer.wait_until(lambda: bool((btpeer.device_properties(path) or {}).get("Blocked")), 20,
+                      "Blocked = true on the device")
+    ok, error = user.pair(path)
+    expect(not ok, "a remembered spoof paired again")

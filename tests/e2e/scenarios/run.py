@@ -32,7 +32,7 @@ import traceback
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peer"))
 
 import btpeer  # noqa: E402
-from btfenced import Btfenced, DaemonFailed, one_line, policy  # noqa: E402
+from btfenced import PEER_SIDE_RULE_ID, Btfenced, DaemonFailed, one_line, policy  # noqa: E402
 from framework import GROUP_POLICIES, SCENARIOS, Context, ScenarioFailed  # noqa: E402
 
 GROUPS = ["bluez", "btfenced", "verification", "admin", "classic", "measure"]
@@ -51,8 +51,8 @@ def run_group(ctx, group, functions, btfenced_binary, probe, results):
         on_event = None
         if ctx.narrate:
             def on_event(event):
-                # The peer's controller is unmanaged; what btfenced says about it is noise here.
-                if event.get("rule", {}).get("id") != "unmanaged-adapter":
+                # What btfenced says about the peer's controller is noise here.
+                if event.get("rule", {}).get("id") != PEER_SIDE_RULE_ID:
                     print("    audit | " + one_line(event), flush=True)
         ctx.daemon = Btfenced(btfenced_binary, ctx.logs, on_event, probe=probe)
         ctx.base_policy = GROUP_POLICIES.get(group, policy)(ctx.laptop)

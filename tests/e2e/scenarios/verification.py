@@ -13,6 +13,7 @@ import signal
 import subprocess
 
 import btpeer
+from btfenced import peer_side_rule
 from btpeer import FIDO
 from framework import expect, group_policy, scenario
 
@@ -42,15 +43,17 @@ version = 1
 mode = "enforce"
 default = "deny"
 existing_bonds = "enforce"
-adapters = ["%s"]
+adapters = []
 
 [fido]
 verify = true
 probe_timeout_ms = %d
+spoof_block = "0"   # every peer plays with hci1's one address: remembering one spoils the next
 
 [bluez]
 service_allowlist = "auto"
 
+%s
 [[rule]]
 id = "recalled-key-model"
 verdict = "deny"
@@ -70,7 +73,7 @@ verdict = "allow"
 class = ["fido-ble"]
 verified = false
 reason = "a FIDO key may pair so that btfenced can probe it"
-""" % (laptop, PROBE_TIMEOUT_MS, RECALLED_AAGUID)
+""" % (PROBE_TIMEOUT_MS, peer_side_rule(), RECALLED_AAGUID)
 
 
 class KeyFailed(Exception):
