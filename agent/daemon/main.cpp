@@ -73,6 +73,16 @@ int main(int argc, char** argv) {
     }
 
     try {
+        // Before any thread starts (the audit outputs have their own): the signals the loop
+        // handles are blocked here, so that every thread inherits the mask. A thread that does
+        // not block SIGTERM can be picked by the kernel for it, and its default action then
+        // kills the process instead of stopping it cleanly.
+        sigset_t handled;
+        sigemptyset(&handled);
+        for (const int signal : {SIGHUP, SIGTERM, SIGINT}) {
+            sigaddset(&handled, signal);
+        }
+        pthread_sigmask(SIG_BLOCK, &handled, nullptr);
         // First: the audit writer thread reports its failures through the loop, so the loop
         // must outlive the Auditor and its sinks.
         btfence::loop::EventLoop loop;

@@ -166,6 +166,7 @@ def _reveal_and_cut(ctx, how):
             return
         if HID in [str(u) for u in changed.get("UUIDs", [])] and "hid_uuid" not in seen:
             seen["hid_uuid"] = now
+            seen["hid_uuid_wall"] = time.time()
             if how == "block":
                 dbus.Interface(device, "org.freedesktop.DBus.Properties").Set(
                     "org.bluez.Device1", "Blocked", dbus.Boolean(True),
@@ -192,9 +193,19 @@ def _reveal_and_cut(ctx, how):
         seen["done"] = time.monotonic()
         receiver.remove()
         peer.stop()
+        # The peer's side keeps the laptop's bond; forget it so that the next run pairs anew.
+        on_peer = btpeer.device_path(ctx.peer, ctx.address(ctx.laptop))
+        peer_adapter = dbus.Interface(ctx.bus.get_object("org.bluez", btpeer.adapter_path(ctx.peer)),
+                                      "org.bluez.Adapter1")
+        if btpeer.device_properties(on_peer) is not None:
+            btpeer.call(peer_adapter.RemoveDevice, dbus.ObjectPath(on_peer))
     result = {"how": how, "dev_uhid_exists": os.path.exists("/dev/uhid"),
               "window_ms_uuids_to_link_down": round((seen["link_down"] - seen["hid_uuid"]) * 1000),
-              "input_device_created": "input_device" in seen}
+              "input_device_created": "input_device" in seen,
+              "input_device_after_ms": (round((seen["input_device"] - seen["hid_uuid"]) * 1000)
+                                        if "input_device" in seen else None),
+              "hid_uuid_at": time.strftime("%H:%M:%S", time.gmtime(seen["hid_uuid_wall"]))
+              + ".%03d" % (seen["hid_uuid_wall"] % 1 * 1000)}
     with open(os.path.join(ctx.logs, "shapeshifter-window.json"), "a") as f:
         f.write(json.dumps(result) + "\n")
     ctx.say("measured: %s" % json.dumps(result))

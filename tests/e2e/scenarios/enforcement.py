@@ -332,6 +332,7 @@ def _shapeshifter(ctx, state_file):
             return
         if HID in [str(u) for u in changed.get("UUIDs", [])]:
             seen.setdefault("hid_uuid", now)
+            seen.setdefault("hid_uuid_wall", time.time())
         if "Connected" in changed and not bool(changed["Connected"]):
             seen.setdefault("link_down", now)
     receiver = ctx.bus.add_signal_receiver(on_changed, signal_name="PropertiesChanged",
@@ -366,7 +367,9 @@ def _shapeshifter(ctx, state_file):
               "input_device_seen": "input_device" in seen,
               "input_device_after_ms": (round((seen["input_device"] - seen["hid_uuid"]) * 1000)
                                         if "input_device" in seen and "hid_uuid" in seen else None),
-              "kernel_lines": new_kernel_lines}
+              "kernel_lines": new_kernel_lines,
+              "hid_uuid_at": seen.get("hid_uuid_wall"),
+              "suspected_spoof_at": spoof["@timestamp"], "removed_at": removed["@timestamp"]}
     with open(os.path.join(ctx.logs, "shapeshifter-window.json"), "a") as f:
         f.write(json.dumps(result) + "\n")
     ctx.say("measured: %s" % json.dumps(result))
