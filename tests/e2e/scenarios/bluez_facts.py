@@ -4,12 +4,7 @@ prove the peer tooling itself: each role is advertised, discovered, connected an
 
 The laptop is hci0, the peers play on hci1. One bluetoothd serves both, so an agent made
 default here answers for the responder side of BOTH adapters."""
-import json
-import os
-import time
-
 import dbus
-from gi.repository import GLib
 
 import btpeer
 from btpeer import FIDO, HID, HYBRID
@@ -127,98 +122,3 @@ def when_the_default_agent_leaves_any_other_registered_agent_becomes_default(ctx
     expect(("RequestAuthorization", keyboard, None) in bystander.calls,
            "the bystander's agent saw %s" % bystander.calls)
     expect(ok, "Pair() failed: %s" % error)
-
-
-def _input_devices_named(fragment):
-    try:
-        with open("/proc/bus/input/devices") as f:
-            return [line for line in f.read().splitlines()
-                    if line.startswith("N: Name=") and fragment in line]
-    except OSError:
-        return []
-
-
-def _reveal_and_cut(ctx, how):
-    """Pairs the fido-then-hid peer (no btfenced: agents of the test), then makes it serve HID
-    and, as soon as the laptop's Device1.UUIDs gains 0x1812, cuts it off `how` ("disconnect":
-    Disconnect, then RemoveDevice once answered, as btfenced did before; "block": Blocked =
-    true, then RemoveDevice). Returns what was measured."""
-    ctx.agent("NoInputNoOutput", default=True)  # the key's side of the pairing
-    user = ctx.agent("NoInputNoOutput")
-    peer = ctx.play("fido-then-hid")
-    path = ctx.seen_by(ctx.laptop, peer, uuid=FIDO)
-    ok, error = user.pair(path)
-    expect(ok, "Pair() failed: %s" % error)
-    btpeer.wait_until(lambda: bool((btpeer.device_properties(path) or {}).get("ServicesResolved")),
-                      30, "the key's services to resolve")
-    seen = {}
-    device = ctx.bus.get_object("org.bluez", path)
-    adapter = dbus.Interface(ctx.bus.get_object("org.bluez", btpeer.adapter_path(ctx.laptop)),
-                             "org.bluez.Adapter1")
-
-    def remove(*_):
-        adapter.RemoveDevice(dbus.ObjectPath(path), reply_handler=lambda: None,
-                             error_handler=lambda e: None)
-
-    def on_changed(interface, changed, _invalidated):
-        now = time.monotonic()
-        if interface != "org.bluez.Device1":
-            return
-        if HID in [str(u) for u in changed.get("UUIDs", [])] and "hid_uuid" not in seen:
-            seen["hid_uuid"] = now
-            seen["hid_uuid_wall"] = time.time()
-            if how == "block":
-                dbus.Interface(device, "org.freedesktop.DBus.Properties").Set(
-                    "org.bluez.Device1", "Blocked", dbus.Boolean(True),
-                    reply_handler=remove, error_handler=remove)
-            else:
-                dbus.Interface(device, "org.bluez.Device1").Disconnect(
-                    reply_handler=remove, error_handler=remove)
-        if "Connected" in changed and not bool(changed["Connected"]):
-            seen.setdefault("link_down", now)
-    receiver = ctx.bus.add_signal_receiver(on_changed, signal_name="PropertiesChanged",
-                                           dbus_interface="org.freedesktop.DBus.Properties",
-                                           path=path, bus_name="org.bluez")
-
-    def poll_input():
-        if _input_devices_named(peer.role.title):
-            seen.setdefault("input_device", time.monotonic())
-        return "done" not in seen
-    GLib.timeout_add(5, poll_input)
-    try:
-        peer.reveal()
-        btpeer.wait_until(lambda: "link_down" in seen, 30, "the link to go down (%s)" % how)
-        btpeer.wait_until(lambda: btpeer.device_properties(path) is None, 20, "the Device1 to go")
-    finally:
-        seen["done"] = time.monotonic()
-        receiver.remove()
-        peer.stop()
-        # The peer's side keeps the laptop's bond; forget it so that the next run pairs anew.
-        on_peer = btpeer.device_path(ctx.peer, ctx.address(ctx.laptop))
-        peer_adapter = dbus.Interface(ctx.bus.get_object("org.bluez", btpeer.adapter_path(ctx.peer)),
-                                      "org.bluez.Adapter1")
-        if btpeer.device_properties(on_peer) is not None:
-            btpeer.call(peer_adapter.RemoveDevice, dbus.ObjectPath(on_peer))
-    result = {"how": how, "dev_uhid_exists": os.path.exists("/dev/uhid"),
-              "window_ms_uuids_to_link_down": round((seen["link_down"] - seen["hid_uuid"]) * 1000),
-              "input_device_created": "input_device" in seen,
-              "input_device_after_ms": (round((seen["input_device"] - seen["hid_uuid"]) * 1000)
-                                        if "input_device" in seen else None),
-              "hid_uuid_at": time.strftime("%H:%M:%S", time.gmtime(seen["hid_uuid_wall"]))
-              + ".%03d" % (seen["hid_uuid_wall"] % 1 * 1000)}
-    with open(os.path.join(ctx.logs, "shapeshifter-window.json"), "a") as f:
-        f.write(json.dumps(result) + "\n")
-    ctx.say("measured: %s" % json.dumps(result))
-    return result
-
-
-@scenario("bluez")
-def a_key_that_reveals_hid_is_cut_off_at_once_by_blocked_and_later_by_disconnect(ctx):
-    """fido-then-hid: from UUIDs gaining 0x1812 to the link down, Disconnect vs Blocked = true (measured)."""
-    disconnect = _reveal_and_cut(ctx, "disconnect")
-    block = _reveal_and_cut(ctx, "block")
-    expect(not block["input_device_created"],
-           "an input device was created although the link was blocked at once: %s" % block)
-    ctx.say("Disconnect: %d ms, input device %s; Blocked: %d ms, input device %s" % (
-        disconnect["window_ms_uuids_to_link_down"], disconnect["input_device_created"],
-        block["window_ms_uuids_to_link_down"], block["input_device_created"]))

@@ -41,11 +41,6 @@ hostname btfence-e2e
 # --- kernel Bluetooth (LE Secure Connections needs cmac/ecdh, loaded up front) ----------------
 modprobe -a bluetooth hci_vhci cmac ecdh_generic ccm || setup_failed "modprobe bluetooth hci_vhci"
 [ -c /dev/vhci ] || setup_failed "/dev/vhci is missing"
-# /dev/uhid: bluetoothd's hog plugin creates HID-over-GATT input devices through it. On a laptop
-# systemd's static device nodes make it appear on first open; here nothing would, and a HID
-# device could never become an input device: the key-that-becomes-a-keyboard scenarios need it.
-modprobe uhid || setup_failed "modprobe uhid"
-[ -c /dev/uhid ] || setup_failed "/dev/uhid is missing"
 
 # --- system bus, with the bus policies the run asked for --------------------------------------
 for conf in $R/dbus/*.conf; do
