@@ -230,8 +230,9 @@ void BluezFidoGattClient::resolve_bluez_owner(Deadline deadline) {
             .storeResultsTo(bluez_owner_);
     } catch (const sdbus::Error& e) {
         // NameHasNoOwner: bluetoothd is not running, so it knows no device.
-        throw ProbeError("BlueZ does not know the device " + device_path_ +
-                         " (org.bluez: " + e.getName() + ")");
+        throw ProbeError(
+            "BlueZ does not know the device " + device_path_ + " (org.bluez: " + e.getName() + ")",
+            ProbeError::Kind::Interrupted);
     }
 }
 
