@@ -14,6 +14,9 @@
 # 5. kill -9 -> Restart=on-failure brings it back, agent registered again
 # 6. systemctl restart bluetooth -> btfenced keeps running (same PID), bluez-lost,
 #    bluez-found, agent-registered again; a new keyboard pairing is then refused or removed
+# 6b. the org.bluez lockdown drop-in, enabled as the admin guide says: user nobody (setpriv,
+#    real dbus-daemon policy) gets AccessDenied for RequestDefaultAgent (and succeeds without
+#    it); btfenced keeps the default agent and keeps answering
 # 7. CTAP verification under the hardened unit: with [fido] verify = true (the shipped default
 #    has it; the policy is rewritten to allow hci0's side by rule), a virtual FIDO key on hci0
 #    (tests/fido-authenticator/virtual_authenticator.py, ctap2-rk) paired from hci1 with the
@@ -212,6 +215,50 @@ $PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
 refused() { more_events pairing-denied "$denied" || more_events device-removed "$removed"; }
 check "refused (pairing-denied) or removed (device-removed) by btfenced" wait_until 10 refused
 check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
+
+echo "== 6b. the org.bluez lockdown: a local user cannot take the default agent"
+# take_default_agent: as user nobody, under the real dbus-daemon policy, register an agent and
+# ask to be bluetoothd's default agent; prints the outcome of RequestDefaultAgent.
+take_default_agent() {
+    setpriv --reuid=nobody --regid=nogroup --clear-groups $PY - <<'PY_EOF'
+import dbus, dbus.service, dbus.mainloop.glib
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+bus = dbus.SystemBus()
+class Agent(dbus.service.Object):
+    pass
+Agent(bus, "/test/usurper")
+manager = dbus.Interface(bus.get_object("org.bluez", "/org/bluez"), "org.bluez.AgentManager1")
+manager.RegisterAgent("/test/usurper", "KeyboardDisplay")
+try:
+    manager.RequestDefaultAgent("/test/usurper")
+    print("ok")
+except dbus.DBusException as error:
+    print(error.get_dbus_name())
+PY_EOF
+}
+LOCKDOWN=/usr/share/btfence/org.bluez-btfence-lockdown.conf
+check "the lockdown drop-in is installed at $LOCKDOWN" [ -f $LOCKDOWN ]
+# Without it, any user can (the agent is dropped again when the process exits).
+check "without the lockdown, user nobody's RequestDefaultAgent succeeds" [ "$(take_default_agent)" = ok ]
+cat > /etc/dbus-1/system-local.conf <<CONF_EOF
+<busconfig>
+  <include ignore_missing="yes">$LOCKDOWN</include>
+</busconfig>
+CONF_EOF
+systemctl reload dbus.service
+check "with the lockdown, user nobody's RequestDefaultAgent is AccessDenied" \
+    [ "$(take_default_agent)" = org.freedesktop.DBus.Error.AccessDenied ]
+check "btfence still active with the same PID" eval 'active $UNIT && [ "$(main_pid)" = "$pid" ]'
+check "READY status: btfenced holds the default agent" \
+    eval '[ "$(prop $UNIT StatusText)" = "Enforcing: btfenced holds the default pairing agent" ]'
+denied=$(events pairing-denied)
+echo "  a keyboard pairing whose hci0 side asks the default agent:"
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
+check "btfenced still answers as the default agent (pairing-denied)" \
+    wait_until 10 more_events pairing-denied "$denied"
+check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
+rm -f /etc/dbus-1/system-local.conf
+systemctl reload dbus.service
 
 echo "== 7. CTAP verification by the installed btfence-probe, under the hardened unit"
 AUTHENTICATOR=$SOURCE_ROOT/tests/fido-authenticator/virtual_authenticator.py
