@@ -409,15 +409,15 @@ using SeenIds = std::map<std::string, int, std::less<>>;
 // fail-closed overrides and non-decision events): a rule may not take one of them.
 bool is_reserved_rule_id(std::string_view id) {
     static constexpr std::array<std::string_view, 10> kReserved = {kDefaultRuleId,
-                                                                  kUnmanagedRuleId,
-                                                                  kMalformedRuleId,
-                                                                  kVerificationFailedRuleId,
-                                                                  kVerificationInconclusiveRuleId,
-                                                                  kVerificationPendingRuleId,
-                                                                  "unknown-device",
-                                                                  "bluez-not-loaded",
-                                                                  "none",
-                                                                  "suspected-spoof"};
+                                                                   kUnmanagedRuleId,
+                                                                   kMalformedRuleId,
+                                                                   kVerificationFailedRuleId,
+                                                                   kVerificationInconclusiveRuleId,
+                                                                   kVerificationPendingRuleId,
+                                                                   "unknown-device",
+                                                                   "bluez-not-loaded",
+                                                                   "none",
+                                                                   "suspected-spoof"};
     return std::find(kReserved.begin(), kReserved.end(), id) != kReserved.end();
 }
 

@@ -43,11 +43,11 @@ enum class Action {
     /// A file of the state directory (--state-dir) could not be read or written: what it
     /// protects fails closed (e.g. no bond is grandfathered), never a silent reset.
     StateFileError,
-    Posture,  ///< bluetoothd's configuration, and what its risky settings reopen
-    AgentUnregistered,            ///< the agent is not (or no longer) registered: audit mode
-    SuspectedSpoof,               ///< claimed FIDO, turned out otherwise: remembered, blocked
-    DeviceBlocked,                ///< Device1.Blocked set (a suspected spoof seen again)
-    DeviceUnblocked,              ///< a suspected spoof's block ended
+    Posture,            ///< bluetoothd's configuration, and what its risky settings reopen
+    AgentUnregistered,  ///< the agent is not (or no longer) registered: audit mode
+    SuspectedSpoof,     ///< claimed FIDO, turned out otherwise: remembered, blocked
+    DeviceBlocked,      ///< Device1.Blocked set (a suspected spoof seen again)
+    DeviceUnblocked,    ///< a suspected spoof's block ended
 };
 
 /// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and

@@ -41,10 +41,9 @@ void BlockSetter::start(const bluez::DevicePath& device, bool blocked, audit::Ev
 void BlockSetter::send(Operation& operation) {
     const std::string path = operation.device.str();
     const std::uint64_t id = operation.id;
-    calls_.set_blocked(operation.device, operation.blocked,
-                       [this, path, id](const bluez::CallResult& error) {
-                           answered(path, id, error);
-                       });
+    calls_.set_blocked(
+        operation.device, operation.blocked,
+        [this, path, id](const bluez::CallResult& error) { answered(path, id, error); });
 }
 
 void BlockSetter::answered(const std::string& path, std::uint64_t id,

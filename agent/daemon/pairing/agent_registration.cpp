@@ -247,13 +247,12 @@ void AgentRegistration::stop(std::function<void()> done) {
     }
     register_sent_ = false;
     registered_ = false;
-    calls_.unregister_agent(agent_path_,
-                            [done = std::move(done)](const bluez::CallResult& error) {
-                                if (error) {
-                                    spdlog::warn("UnregisterAgent failed: {}", error->describe());
-                                }
-                                done();
-                            });
+    calls_.unregister_agent(agent_path_, [done = std::move(done)](const bluez::CallResult& error) {
+        if (error) {
+            spdlog::warn("UnregisterAgent failed: {}", error->describe());
+        }
+        done();
+    });
 }
 
 }  // namespace btfence::pairing

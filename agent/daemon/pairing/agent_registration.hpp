@@ -2,10 +2,10 @@
 // Whether btfenced's Agent1 is bluetoothd's default agent, and keeping it so. In enforce mode
 // the agent is registered and made default whenever bluetoothd is on the bus (and asked again
 // when an adapter appears); a failed attempt is an error event and is retried with the shared
-// backoff (retry/retry_queue.hpp) while bluetoothd stays. In audit mode the agent is not registered at all: bluez makes the
-// first registered agent the default even without RequestDefaultAgent, so registering
-// "quietly" would still hold it. A policy reload that changes the mode registers or withdraws
-// the agent, audited.
+// backoff (retry/retry_queue.hpp) while bluetoothd stays. In audit mode the agent is not
+// registered at all: bluez makes the first registered agent the default even without
+// RequestDefaultAgent, so registering "quietly" would still hold it. A policy reload that
+// changes the mode registers or withdraws the agent, audited.
 //
 // What stays invisible: bluetoothd does not tell an agent that another one took the default
 // (RequestDefaultAgent by anyone); see docs/security.md. `Default` means "bluetoothd
