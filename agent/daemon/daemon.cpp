@@ -373,16 +373,31 @@ void Daemon::reload() {
 
 void Daemon::arm_spoof_timer() {
     const auto next = spoofs_.next_expiry();
-    loop_.set_realtime_timer(spoof_timer_, next ? std::optional(to_system(*next)) : std::nullopt,
-                             [this] {
-                                 std::optional<std::string> error;
-                                 const auto expired = spoofs_.expire(clock_.now(), error);
-                                 if (error) {
-                                     spdlog::error("suspected-spoof list: {}", *error);
-                                 }
-                                 enforcer_.spoofs_expired(expired);
-                                 arm_spoof_timer();
-                             });
+    loop_.set_realtime_timer(
+        spoof_timer_,
+        next ? std::optional(std::chrono::system_clock::time_point(next->time_since_epoch()))
+             : std::nullopt,
+        // Deferred: spoof_blocks_ended() re-arms this very timer, which must not happen inside
+        // its handler (the handler would be replaced while it runs).
+        [this] { loop_.defer([this] { spoof_blocks_ended(); }); });
+}
+
+void Daemon::spoof_blocks_ended() {
+    std::optional<std::string> error;
+    const auto expired = spoofs_.expire(clock_.now(), error);
+    if (error) {
+        // The blocks end anyway (in memory); the file keeps the expired entries, which only
+        // makes the next start block them until it expires them again: fail closed.
+        spdlog::error("suspected-spoof list: {}", *error);
+        audit::Event event = policy_event(audit::Action::StateFileError, &policies_.current(),
+                                          "Could not write the suspected-spoof list after "
+                                          "blocks ended; it still lists them");
+        event.outcome = audit::Outcome::Failure;
+        event.reason = *error;
+        emit(std::move(event));
+    }
+    enforcer_.spoofs_expired(expired);
+    arm_spoof_timer();
 }
 
 void Daemon::rule_windows_changed(const std::vector<policy::WindowChange>& changes,

@@ -87,6 +87,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     void emit_after_reply(audit::Event event);
     void agent_settled();
     void arm_spoof_timer();
+    void spoof_blocks_ended();
     void foreign_agent_call(const std::string& method, const std::string& sender);
     void rule_windows_changed(const std::vector<policy::WindowChange>& changes,
                               RuleWindows::Cause cause);
