@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "btfence/policy/time_format.hpp"
+
 namespace btfence::policy {
 namespace {
 
@@ -105,7 +107,8 @@ std::optional<std::string> allowed_if_verified(const Policy& policy, const Devic
                                                     : std::nullopt;
 }
 
-Decision evaluate_rules(const Policy& policy, const DeviceFacts& device, TimePoint now) {
+Decision evaluate_rules(const Policy& policy, const DeviceFacts& device, TimePoint now,
+                        std::span<const Exemption> exemptions) {
     Decision decision;
     decision.mode = policy.mode;
     decision.classification = classify(device);
@@ -116,6 +119,31 @@ Decision evaluate_rules(const Policy& policy, const DeviceFacts& device, TimePoi
         decision.managed = false;
         decision.rule_id = kUnmanagedRuleId;
         decision.reason = "adapter " + device.adapter + " is not managed by this policy";
+        return decision;
+    }
+
+    // The policy is the ceiling: exemptions count only while it allows them (the daemon also
+    // revokes them when a reload disallows them).
+    for (const auto& exemption :
+         policy.exemptions.allowed ? exemptions : std::span<const Exemption>{}) {
+        if (!exemption.matches(device)) {
+            continue;
+        }
+        if (!exemption.active_at(now)) {
+            if (exemption.granted_at > now) {
+                decision.next_change = earliest(decision.next_change, exemption.granted_at);
+            }
+            continue;
+        }
+        decision.next_change = earliest(decision.next_change, exemption.expires);
+        decision.verdict = Verdict::Allow;
+        decision.rule_id = exemption.rule_id();
+        decision.rule_reason = exemption.reason;
+        decision.reason =
+            "runtime exemption " + exemption.id + " for " + std::string(to_string(exemption.kind)) +
+            " " + exemption.target + " (granted by " + exemption.granted_by + ", until " +
+            format_rfc3339(exemption.expires) + ") matched this " + std::string(to_string(cls)) +
+            " device: " + decision.classification.reason;
         return decision;
     }
 
@@ -181,11 +209,11 @@ bool verification_pending(const Policy& policy, const DeviceFacts& device) {
 }
 
 Decision decide(const Policy& policy, const DeviceFacts& device, TimePoint now) {
-    return decide(policy, device, DecisionContext{now, {}});
+    return decide(policy, device, DecisionContext{now, {}, {}});
 }
 
 Decision decide(const Policy& policy, const DeviceFacts& device, const DecisionContext& context) {
-    Decision decision = evaluate_rules(policy, device, context.now);
+    Decision decision = evaluate_rules(policy, device, context.now, context.exemptions);
     if (!decision.managed) {
         return decision;
     }

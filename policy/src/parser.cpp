@@ -13,6 +13,7 @@
 #include "btfence/policy/address.hpp"
 #include "btfence/policy/decision.hpp"
 #include "btfence/policy/digest.hpp"
+#include "btfence/policy/exemption.hpp"
 #include "btfence/policy/time_format.hpp"
 #include "btfence/policy/uuid.hpp"
 
@@ -27,12 +28,19 @@ constexpr std::int64_t kMaxProbeTimeoutMs = 60000;
 using Keys = std::span<const std::string_view>;
 using Choices = std::initializer_list<std::string_view>;
 
-constexpr std::array<std::string_view, 4> kTopLevelKeys = {"policy", "fido", "bluez", "rule"};
+// An exemption shorter than a minute is no use to a helpdesk; one longer than 30 days is a
+// policy change and belongs in the file.
+constexpr std::chrono::seconds kMinExemptionMax{60};
+constexpr std::chrono::seconds kMaxExemptionMax{std::chrono::days{30}};
+
+constexpr std::array<std::string_view, 5> kTopLevelKeys = {"policy", "fido", "bluez", "exemptions",
+                                                           "rule"};
 constexpr std::array<std::string_view, 5> kPolicyKeys = {"version", "mode", "default",
                                                          "existing_bonds", "adapters"};
 constexpr std::array<std::string_view, 3> kFidoKeys = {"verify", "probe_timeout_ms", "spoof_block"};
 constexpr std::chrono::seconds kMaxSpoofBlock = std::chrono::days{365};
 constexpr std::array<std::string_view, 2> kBluezKeys = {"service_allowlist", "extra_services"};
+constexpr std::array<std::string_view, 2> kExemptionsKeys = {"allowed", "max_duration"};
 constexpr std::array<std::string_view, 13> kRuleKeys = {
     "id",     "verdict",  "class",      "address", "oui",    "name",    "adapter",
     "aaguid", "verified", "not_before", "expires", "reason", "services"};
@@ -402,6 +410,32 @@ void read_bluez_table(Validator& v, const toml::table& root, Policy& policy) {
                       /*allow_empty=*/true, normalize_uuid);
 }
 
+void read_exemptions_table(Validator& v, const toml::table& root, Policy& policy) {
+    const toml::table* table = v.section(root, "exemptions");
+    if (table == nullptr) {
+        return;
+    }
+    v.only_keys(*table, "[exemptions]", kExemptionsKeys);
+    if (auto allowed = v.boolean(*table, "allowed", "exemptions")) {
+        policy.exemptions.allowed = *allowed;
+    }
+    if (auto text = v.string(*table, "max_duration", "exemptions")) {
+        const auto duration = parse_duration(*text);
+        if (!duration) {
+            v.error(*table->get("max_duration"),
+                    "exemptions.max_duration is not a duration (e.g. \"8h\", \"90m\", "
+                    "\"1d\"): \"" +
+                        *text + "\"");
+        } else if (*duration < kMinExemptionMax || *duration > kMaxExemptionMax) {
+            v.error(*table->get("max_duration"),
+                    "exemptions.max_duration must be between 1m and 30d, not " +
+                        format_duration(*duration));
+        } else {
+            policy.exemptions.max_duration = *duration;
+        }
+    }
+}
+
 /// Rule ids seen so far, with the line of their first use (for the duplicate message).
 using SeenIds = std::map<std::string, int, std::less<>>;
 
@@ -436,6 +470,9 @@ void read_rule_id(Validator& v, const toml::table& table, SeenIds& seen, Rule& r
     } else if (is_reserved_rule_id(*id)) {
         v.error(node,
                 "rule.id \"" + *id + "\" is reserved: events use it for decisions no rule made");
+    } else if (id->starts_with(kExemptionRulePrefix)) {
+        v.error(node, "rule.id must not start with \"" + std::string(kExemptionRulePrefix) +
+                          "\": events name runtime exemptions that way");
     } else if (has_control_character(*id)) {
         v.error(node, "rule.id must not contain control characters");
     } else if (const auto [first, inserted] = seen.emplace(*id, rule.line); !inserted) {
@@ -560,6 +597,7 @@ ParseResult parse_policy(std::string_view text, std::string_view source) {
     read_policy_table(v, root, policy);
     read_fido_table(v, root, policy);
     read_bluez_table(v, root, policy);
+    read_exemptions_table(v, root, policy);
     read_rules(v, root, policy);
     if (!v.ok()) {
         // toml++ keeps keys sorted, not in file order; admins read errors top to bottom.

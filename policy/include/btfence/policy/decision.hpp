@@ -4,12 +4,14 @@
 // so the dry run and the daemon cannot disagree: the fail-closed overrides (unreadable
 // properties, failed or inconclusive verification) and pending verification live here too.
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "btfence/policy/classification.hpp"
 #include "btfence/policy/device_facts.hpp"
+#include "btfence/policy/exemption.hpp"
 #include "btfence/policy/policy.hpp"
 
 namespace btfence::policy {
@@ -49,6 +51,8 @@ struct DecisionContext {
     /// Device properties BlueZ sent that could not be read (wrong D-Bus types). Non-empty:
     /// the device is denied to fail closed, whatever the rules say.
     std::vector<std::string> unreadable_properties;
+    /// The runtime exemptions in force (exemption.hpp), granted over btfenced's D-Bus API.
+    std::span<const Exemption> exemptions;
 };
 
 /// The decision for `device` under `policy`:
@@ -56,8 +60,10 @@ struct DecisionContext {
 /// 2. with `fido.verify` on, a failed verification denies (`verification-failed`: a
 ///    suspected spoof) and so does an inconclusive one (`verification-inconclusive`);
 /// 3. unreadable properties deny (`malformed-properties`);
-/// 4. rules in file order, first match wins, else `policy.default`; a device counts as
-///    verified (`verified`, `aaguid`) only with `fido.verify` on, while it is fido-ble, and
+/// 4. a runtime exemption in force that names the device allows it (`exemption:<id>`),
+///    while the policy allows exemptions at all (`[exemptions] allowed`);
+///    then the rules in file order, first match wins, else `policy.default`; a device counts
+///    as verified (`verified`, `aaguid`) only with `fido.verify` on, while it is fido-ble, and
 ///    after a passed probe;
 /// 5. a fido-ble device whose verification is still pending (verify on, no final result)
 ///    and that only a passed probe would allow is allowed for now (`verification-pending`,

@@ -67,6 +67,14 @@ struct BluezSettings {
     std::vector<std::string> extra_services;  ///< canonical UUIDs
 };
 
+/// `[exemptions]`: whether runtime exemptions (exemption.hpp) may be granted, and for how long.
+/// Off unless the admin opts in: an exemption is a hole in the fence, and the policy file is
+/// where the admin says who may make one.
+struct ExemptionSettings {
+    bool allowed = false;
+    std::chrono::seconds max_duration{std::chrono::hours{8}};
+};
+
 struct Policy {
     int version = 1;
     Mode mode = Mode::Enforce;
@@ -75,6 +83,7 @@ struct Policy {
     std::vector<std::string> adapters;  ///< names or normalised addresses; empty = all
     FidoSettings fido;
     BluezSettings bluez;
+    ExemptionSettings exemptions;
     std::vector<Rule> rules;
     std::string source;  ///< path or name the policy was read from
     std::string sha256;  ///< hex digest of the exact file bytes
