@@ -8,6 +8,9 @@ find_package(nlohmann_json 3.11 REQUIRED)  # DEVICE.json input and audit JSON li
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(sdbus-c++ REQUIRED)
+# Generates the C++ glue of btfenced's own D-Bus interface from its XML contract
+# (agent/daemon/control/org.btfence1.Manager1.xml); Debian package libsdbus-c++-bin.
+find_program(SDBUSCPP_XML2CPP sdbus-c++-xml2cpp REQUIRED)
 if(BTFENCE_TESTS)
   find_package(GTest REQUIRED)
 endif()

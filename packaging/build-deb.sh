@@ -76,6 +76,9 @@ required=(
     ./usr/lib/sysusers.d/btfence.conf
     ./usr/lib/tmpfiles.d/btfence.conf
     ./usr/share/dbus-1/system.d/org.btfence1.conf
+    ./usr/share/dbus-1/interfaces/org.btfence1.Manager1.xml
+    ./usr/share/polkit-1/actions/org.btfence1.policy
+    ./usr/share/bash-completion/completions/btfencectl
     ./usr/share/btfence/org.bluez-btfence-lockdown.conf
     ./etc/btfence/policy.toml
     ./usr/share/man/man8/btfenced.8.gz

@@ -55,17 +55,29 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
       guard_(calls_, retries_, policies, [this](audit::Event e) { emit(std::move(e)); }),
       verifier_(loop, mirror_, policies, clock, std::move(probe_path),
                 [this](audit::Event e) { emit(std::move(e)); }),
-      rule_windows_(loop, policies, clock,
-                    [this](const std::vector<policy::WindowChange>& changes,
-                           RuleWindows::Cause cause) { rule_windows_changed(changes, cause); }),
+      rule_windows_(
+          loop, policies, clock,
+          [this](const std::vector<policy::WindowChange>& changes, RuleWindows::Cause cause) {
+              rule_windows_changed(changes, cause);
+          },
+          [this] { return exemptions_.next_expiry(); }),
       registration_(
           agent_calls_, retries_, policies, bluez::ObjectPath(std::string(pairing::kAgentPath)),
           std::string(pairing::kAgentCapability), [this](audit::Event e) { emit(std::move(e)); },
-          [this] { agent_settled(); }) {
+          [this] { agent_settled(); }),
+      exemptions_(
+          state::StateFile(std::filesystem::path(state_dir) / "exemptions.json"), policies, clock,
+          [this](audit::Event e) { emit(std::move(e)); },
+          [this](bool ended) { exemptions_changed(ended); }) {
     mirror_.set_observer(this);
+    // Every event from here on is counted for Status and may become a Manager1 signal.
+    auditor_.add_sink(std::make_unique<control::EventTap>(feed_));
+    board_.bluez_present = [this] { return watch_ && watch_->bluez_present(); };
+    board_.probe_running = [this](const std::string& path) { return verifier_.probing(path); };
 }
 
 Daemon::~Daemon() {
+    feed_->set_listener(nullptr);
     mirror_.set_observer(nullptr);
 }
 
@@ -138,6 +150,9 @@ void Daemon::start() {
     if (posture_ != nullptr) {
         posture_->check("start");
     }
+    board_.started_at = board_.policy_loaded_at = clock_.now();
+    exemptions_.load();
+    start_control();
     rule_windows_.start();
     if (auto error = spoofs_.load()) {
         // Fail closed on what it held: the file is left as it is (never overwritten), and
@@ -155,6 +170,23 @@ void Daemon::start() {
 
     watch_ = std::make_unique<bluez::BluezWatch>(connection_, calls_, retries_, mirror_, *this);
     watch_->start();
+}
+
+void Daemon::start_control() {
+    authorizer_ = std::make_unique<control::PolkitAuthorizer>(connection_);
+    manager_ = std::make_unique<control::ManagerObject>(
+        connection_, *authorizer_,
+        control::StatusInputs{policies_, mirror_, board_, *feed_, exemptions_, &spoofs_}, clock_, exemptions_,
+        [this](const audit::CallerInfo& caller) { return reload(&caller); },
+        [this](audit::Event e) { emit(std::move(e)); });
+    feed_->set_listener([this](const audit::Event& event) { manager_->event_emitted(event); });
+}
+
+void Daemon::exemptions_changed(bool ended) {
+    rule_windows_.deadline_changed();
+    if (ended) {
+        enforcer_.sweep(enforce::SweepKind::Exemption);
+    }
 }
 
 // --- bluetoothd coming and going -------------------------------------------------------
@@ -338,37 +370,55 @@ void Daemon::device_unknown(const std::string& path) {
 
 // --- policy and time -----------------------------------------------------------------
 
-void Daemon::reload() {
+control::ReloadOutcome Daemon::reload(const audit::CallerInfo* caller) {
     notifier_.reloading();
+    control::ReloadOutcome outcome;
     const std::string previous = policies_.current().sha256;
+    const std::string by =
+        caller != nullptr ? " (asked by " + exemptions::describe(*caller) + ")" : std::string();
     if (auto errors = policies_.load()) {
         std::string joined;
         for (const auto& error : *errors) {
             spdlog::error("{}", error.to_string());
             joined += (joined.empty() ? "" : "\n") + error.to_string();
+            outcome.errors.push_back(error.to_string());
         }
         audit::Event event = policy_event(audit::Action::PolicyRejected, &policies_.current(),
                                           "Rejected the new policy in " + policies_.path() + " (" +
                                               std::to_string(errors->size()) +
-                                              " error(s)); the running policy stays in force");
+                                              " error(s)); the running policy stays in force" + by);
         event.outcome = audit::Outcome::Success;
         event.reason = joined;
+        if (caller != nullptr) {
+            event.caller = *caller;
+        }
         emit(std::move(event));
+        outcome.kind = control::ReloadOutcome::Kind::Rejected;
     } else {
         const policy::Policy& policy = policies_.current();
+        const bool unchanged = policy.sha256 == previous;
         audit::Event event = policy_event(
             audit::Action::PolicyLoaded, &policy,
             "Reloaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
                 " rules, mode " + std::string(policy::to_string(policy.mode)) + ")" +
-                (policy.sha256 == previous ? ", unchanged" : ""));
+                (unchanged ? ", unchanged" : "") + by);
         event.outcome = audit::Outcome::Success;
+        if (caller != nullptr) {
+            event.caller = *caller;
+        }
         emit(std::move(event));
         registration_.policy_changed();  // a mode change registers or withdraws the agent
+        board_.policy_loaded_at = clock_.now();
+        exemptions_.apply_policy();  // the new policy bounds the exemptions before the sweep
         enforcer_.sweep(enforce::SweepKind::Reload);
         guard_.apply_all(mirror_);
         rule_windows_.policy_replaced();
+        outcome.kind = unchanged ? control::ReloadOutcome::Kind::Unchanged
+                                 : control::ReloadOutcome::Kind::Loaded;
     }
+    outcome.sha256 = policies_.current().sha256;
     notifier_.ready(registration_.describe());
+    return outcome;
 }
 
 void Daemon::arm_spoof_timer() {
@@ -422,6 +472,10 @@ void Daemon::rule_windows_changed(const std::vector<policy::WindowChange>& chang
         event.rule_reason = rule.reason;
         event.trigger = clock_set ? "wall-clock-set" : "rule-window";
         emit(std::move(event));
+    }
+    // Runtime exemptions end on the same timer (and a clock set forward may end them too).
+    if (exemptions_.expire()) {
+        rule_windows_.deadline_changed();
     }
     // After a clock set, sweep even when no rule changed: nothing is lost by deciding again.
     enforcer_.sweep(enforce::SweepKind::Timer);

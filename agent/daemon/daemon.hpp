@@ -16,9 +16,14 @@
 #include "bluez/mirror.hpp"
 #include "bluez/sdbus_bluez_calls.hpp"
 #include "clock.hpp"
+#include "control/event_feed.hpp"
+#include "control/manager_object.hpp"
+#include "control/polkit_authorizer.hpp"
+#include "control/status_board.hpp"
 #include "enforce/allowlist_guard.hpp"
 #include "enforce/enforcer.hpp"
 #include "enforce/suspected_spoofs.hpp"
+#include "exemptions/exemption_service.hpp"
 #include "loop/bus_source.hpp"
 #include "loop/event_loop.hpp"
 #include "loop/monotonic_timer.hpp"
@@ -51,18 +56,23 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
            ServiceNotifier& notifier, const DecisionClock& clock, std::string probe_path,
            const std::string& state_dir, const BluezTuning& tuning = {});
     ~Daemon() override;
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
 
     /// Optional (set before start()): audited at start and told when bluetoothd appears.
     void set_posture_monitor(posture::PostureMonitor* monitor) { posture_ = monitor; }
     /// The policy must already be loaded. Registers the agent and starts watching BlueZ.
     void start();
-    void reload();
+    /// Reads the policy file again (SIGHUP, a file change, or Manager1.Reload by `caller`).
+    control::ReloadOutcome reload(const audit::CallerInfo* caller = nullptr);
     void stop();
 
     /// Whether btfenced holds bluetoothd's default agent, and why not (for status output).
     [[nodiscard]] const pairing::AgentRegistration& agent_registration() const {
         return registration_;
     }
+    /// Where facts owned elsewhere plug into Manager1.Status (audit drops, ...).
+    control::StatusBoard& status_board() { return board_; }
 
     // bluez::MirrorObserver
     void device_changed(const bluez::DeviceState& device, bluez::FactChanges changes,
@@ -92,6 +102,8 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     void rule_windows_changed(const std::vector<policy::WindowChange>& changes,
                               RuleWindows::Cause cause);
     void announce_ready();
+    void start_control();
+    void exemptions_changed(bool ended);
 
     loop::EventLoop& loop_;
     sdbus::IConnection& connection_;
@@ -124,6 +136,15 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
     std::unique_ptr<loop::BusSource> bus_source_;
     std::unique_ptr<loop::BusSource> agent_bus_source_;
     posture::PostureMonitor* posture_ = nullptr;
+    // The control plane (org.btfence1.Manager1): runtime exemptions, what Status reports, the
+    // audit events it counts and turns into signals. The authorizer is declared after the
+    // object so that it goes first: its pending polkit calls die with it, never calling back
+    // into a destroyed object.
+    exemptions::ExemptionService exemptions_;
+    control::StatusBoard board_;
+    std::shared_ptr<control::EventFeed> feed_ = std::make_shared<control::EventFeed>();
+    std::unique_ptr<control::ManagerObject> manager_;
+    std::unique_ptr<control::PolkitAuthorizer> authorizer_;
     loop::TimerSlot stop_timer_;
     bool ready_announced_ = false;
     bool first_sweep_done_ = false;

@@ -6,14 +6,17 @@
 namespace btfence {
 
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
-                               policy::TimePoint now, const enforce::SuspectedSpoofs* spoofs) {
-    policy::Decision decision =
-        policy::decide(policy, device.facts, policy::DecisionContext{now, device.problems});
+                               policy::TimePoint now,
+                               std::span<const policy::Exemption> exemptions,
+                               const enforce::SuspectedSpoofs* spoofs) {
+    policy::Decision decision = policy::decide(
+        policy, device.facts, policy::DecisionContext{now, device.problems, exemptions});
     if (spoofs != nullptr && decision.managed) {
         if (const auto* record = spoofs->find(device.facts.address, now)) {
             // It lied about being a FIDO authenticator before: refused until the block ends,
-            // whatever it claims now. (Daemon state, so not in the policy library: explain
-            // cannot know it.)
+            // whatever it claims now, and whatever runtime exemption names it (fail closed:
+            // an exemption is a helpdesk's yes to a device, not to one that lied). Daemon
+            // state, so not in the policy library: the offline explain cannot know it.
             decision.verdict = policy::Verdict::Deny;
             decision.rule_id = kSuspectedSpoofRuleId;
             decision.rule_reason.clear();

@@ -1,6 +1,7 @@
 #pragma once
 // Builds audit events from decisions, so the pairing gate and the enforcer describe devices,
 // verdicts and policies the same way.
+#include <span>
 #include <string>
 
 #include "audit/event.hpp"
@@ -22,11 +23,13 @@ namespace enforce {
 class SuspectedSpoofs;
 }
 
-/// policy::decide() for a device of the mirror (its facts, its unreadable properties, now),
-/// plus the one input the policy library cannot have: a remembered suspected spoof
-/// (`spoofs`, when given) is denied with rule `suspected-spoof`.
+/// policy::decide() for a device of the mirror: its facts, its unreadable properties, now, and
+/// the runtime exemptions in force (PolicyStore::exemptions()); plus the one input the policy
+/// library cannot have: a remembered suspected spoof (`spoofs`, when given) is denied with rule
+/// `suspected-spoof`, even under a runtime exemption.
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
                                policy::TimePoint now,
+                               std::span<const policy::Exemption> exemptions = {},
                                const enforce::SuspectedSpoofs* spoofs = nullptr);
 
 /// Rule id reported for a device remembered as a suspected spoof (`[fido] spoof_block`).

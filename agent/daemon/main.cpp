@@ -122,6 +122,14 @@ int main(int argc, char** argv) {
         tuning.backoff.max = options.retry_max;
         btfence::Daemon daemon(loop, *connection, *agent_connection, auditor, policies, notifier,
                                decision_clock, options.probe_path, options.state_dir, tuning);
+        // Status counts what every audit output (file, journal, ...) dropped or failed to write.
+        daemon.status_board().audit_dropped = [&auditor]() -> std::optional<std::uint64_t> {
+            std::uint64_t lost = 0;
+            for (const auto& output : auditor.stats()) {
+                lost += output.counters.dropped + output.counters.failed;
+            }
+            return lost;
+        };
 
         btfence::posture::PostureMonitor posture(
             options.bluetooth_config_dir,

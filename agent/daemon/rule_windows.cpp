@@ -27,7 +27,12 @@ void RuleWindows::look(Cause cause) {
 }
 
 void RuleWindows::arm() {
-    const auto next = policies_.current().next_boundary_after(clock_.now());
+    auto next = policies_.current().next_boundary_after(clock_.now());
+    if (other_deadline_) {
+        if (const auto other = other_deadline_(); other && (!next || *other < *next)) {
+            next = other;
+        }
+    }
     loop_.set_realtime_timer(
         timer_,
         next ? std::optional(std::chrono::system_clock::time_point(next->time_since_epoch()))

@@ -3,8 +3,10 @@
 // One wall-clock timer is armed for the policy's next boundary; and because those instants
 // are wall-clock instants, a set of the wall clock (forward or back, `date -s`, NTP, resume)
 // re-evaluates them too. Either way the owner hears which rules changed and re-decides every
-// device. Nothing polls.
+// device. The same timer ends runtime exemptions: the owner may give it one more deadline (the
+// earliest exemption's end), which it arms for like a rule's boundary. Nothing polls.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,15 +22,24 @@ class RuleWindows {
     /// Why the windows were looked at again.
     enum class Cause { Boundary, ClockSet };
     using Changed = std::function<void(const std::vector<policy::WindowChange>&, Cause)>;
+    /// A deadline besides the policy's boundaries (nullopt: none), asked each time the timer
+    /// is armed.
+    using NextDeadline = std::function<std::optional<policy::TimePoint>()>;
 
     RuleWindows(loop::EventLoop& loop, const PolicyStore& policies, const DecisionClock& clock,
-                Changed changed)
-        : loop_(loop), policies_(policies), clock_(clock), changed_(std::move(changed)) {}
+                Changed changed, NextDeadline other_deadline = {})
+        : loop_(loop),
+          policies_(policies),
+          clock_(clock),
+          changed_(std::move(changed)),
+          other_deadline_(std::move(other_deadline)) {}
 
     /// Starts watching the wall clock and arms the timer for the policy in force.
     void start();
     /// A new policy is in force (its sweep decided every device now): arm for its boundaries.
     void policy_replaced();
+    /// The other deadline changed (an exemption granted, revoked or ended): arm for it.
+    void deadline_changed() { arm(); }
     /// The wall clock was set (EventLoop::on_wall_clock_set); public for the tests.
     void wall_clock_set();
 
@@ -40,6 +51,7 @@ class RuleWindows {
     const PolicyStore& policies_;
     const DecisionClock& clock_;
     Changed changed_;
+    NextDeadline other_deadline_;
     loop::TimerSlot timer_;
     policy::TimePoint last_look_{};
 };

@@ -83,11 +83,27 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Config
     <allow own="org.bluez"/>
     <allow own="org.btfence1"/>
     <allow own="org.btfence.test.FakeBluez"/>
+    <allow own="org.freedesktop.PolicyKit1"/>
+    <allow own="org.freedesktop.systemd1"/>
     <allow send_type="method_call"/>
     <allow send_destination="*"/>
     <allow receive_sender="*"/>
   </policy>
+{extra}
 </busconfig>
+"""
+
+# With OTHER_USERS: any local user may connect, and call btfenced's control API, as
+# packaging/dbus/org.btfence1.conf lets them (polkit decides, here fake_polkit.py).
+OTHER_USERS_CONFIG = """
+  <policy context="default">
+    <allow user="*"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.btfence1" send_interface="org.btfence1.Manager1"/>
+    <allow send_destination="org.btfence1" send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
 """
 
 
@@ -191,12 +207,13 @@ class Waiter:
 # ---- the processes --------------------------------------------------------------------------
 
 class PrivateBus:
-    def __init__(self, workdir, extra_default_policy=""):
+    def __init__(self, workdir, extra_default_policy="", other_users=False):
         self.socket = os.path.join(workdir, "system_bus_socket")
         config = os.path.join(workdir, "bus.conf")
         with open(config, "w") as handle:
             handle.write(BUS_CONFIG.format(socket=self.socket,
-                                           extra_default_policy=extra_default_policy))
+                                           extra_default_policy=extra_default_policy,
+                                           extra=OTHER_USERS_CONFIG if other_users else ""))
         self.log_path = os.path.join(workdir, "dbus-daemon.log")
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
@@ -462,6 +479,38 @@ class PersonsAgent(dbus.service.Object):
         self.calls.append(("Release", ""))
 
 
+class FakePolkit:
+    """fake_polkit.py: answers CheckAuthorization per action; logs each question to stdout."""
+
+    def __init__(self, workdir, bus_address, answers, options=()):
+        self.log_path = os.path.join(workdir, "fake_polkit.log")
+        self.log = open(self.log_path, "w")
+        args = [PYTHON, os.path.join(HERE, "fake_polkit.py"), "--bus", bus_address]
+        for action, answer in answers.items():
+            args += ["--answer", "%s=%s" % (action, answer)]
+        self.process = subprocess.Popen(args + list(options), stdout=self.log,
+                                        stderr=subprocess.STDOUT,
+                                        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+
+    def questions(self):
+        """Every CheckAuthorization so far, as dicts, in order."""
+        out = []
+        for line in read_text(self.log_path).splitlines():
+            if line.startswith("{"):
+                out.append(json.loads(line))
+        return out
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
 class Btfenced:
     """The real daemon under test."""
 
@@ -605,13 +654,21 @@ class IntegrationTest(unittest.TestCase):
     # More <allow>/<deny> rules for non-root users (the default context), e.g. a bus policy
     # that lets every user call btfenced, to show that its safety does not rest on it.
     EXTRA_BUS_POLICY = ""
+    # Not None: fake_polkit.py runs on the bus with these {action: "yes"|"no"|"challenge"}
+    # answers (and plays systemd's GetUnitByPID), and other users may connect (OTHER_USERS).
+    POLKIT_ANSWERS = None
+    POLKIT_OPTIONS = ()  # more fake_polkit.py options (e.g. "--broken")
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="btfence-integ-")
         self.addCleanup(self._cleanup)
         self.daemon = None
         self.fake = None
-        self.bus = PrivateBus(self.workdir, self.EXTRA_BUS_POLICY)
+        self.polkit = None
+        if self.POLKIT_ANSWERS is not None:
+            os.chmod(self.workdir, 0o711)  # other users reach the bus socket, nothing else
+        self.bus = PrivateBus(self.workdir, self.EXTRA_BUS_POLICY,
+                              other_users=self.POLKIT_ANSWERS is not None)
         self.conn = dbus.bus.BusConnection(self.bus.address)
         self.waiter = Waiter(on_wake=self._on_wake)
         self.fake = FakeBluez(self.workdir, self.bus.address, self.conn,
@@ -620,6 +677,11 @@ class IntegrationTest(unittest.TestCase):
         if self.BLUEZ_RUNNING:
             self.wait_for_name("org.bluez", timeout=10, process=self.fake.process)
         self.fake.attach()
+        if self.POLKIT_ANSWERS is not None:
+            self.polkit = FakePolkit(self.workdir, self.bus.address, self.POLKIT_ANSWERS,
+                                     self.POLKIT_OPTIONS)
+            self.wait_for_name("org.freedesktop.PolicyKit1", timeout=10,
+                               process=self.polkit.process)
         self.adapters = {}
         if self.BLUEZ_RUNNING:
             for name, address, options in self.ADAPTERS:
@@ -749,6 +811,8 @@ class IntegrationTest(unittest.TestCase):
                 self.daemon.close()
             if self.fake is not None:
                 self.fake.stop()
+            if self.polkit is not None:
+                self.polkit.stop()
             try:
                 self.conn.close()
             except Exception:

@@ -82,13 +82,21 @@ class Device(PropertyObject):
 
 
 class BtfenceManager(PropertyObject):
-    @dbus.service.method("org.btfence1.Status1", in_signature="", out_signature="s")
-    def GetStatus(self):
-        return "enforce"
+    @dbus.service.method("org.btfence1.Manager1", in_signature="", out_signature="a{sv}")
+    def Status(self):
+        return {"mode": "enforce"}
 
-    @dbus.service.method("org.btfence1.Manager1", in_signature="", out_signature="")
+    @dbus.service.method("org.btfence1.Manager1", in_signature="", out_signature="a{sv}")
     def Reload(self):
-        pass
+        return {"outcome": "unchanged"}
+
+    @dbus.service.method("org.btfence1.Manager1", in_signature="sa{sv}s", out_signature="a{sv}")
+    def AddExemption(self, target, options, reason):
+        return {"id": "stub"}
+
+    @dbus.service.method("org.btfence1.Debug1", in_signature="", out_signature="s")
+    def Dump(self):
+        return "debug"
 
 
 class Agent(dbus.service.Object):
@@ -121,7 +129,7 @@ def export_bluez(bus):
 
 def export_btfence(bus):
     yield BtfenceManager(bus, "/org/btfence1", {
-        "org.btfence1.Status1": {"Mode": dbus.String("enforce")},
+        "org.btfence1.Manager1": {"ApiVersion": dbus.UInt32(1)},
     })
     yield Agent(bus, "/org/btfence/agent")
 

@@ -60,6 +60,24 @@ struct Loss {
     std::uint64_t count = 0;
 };
 
+/// Who asked, for events caused by a call on btfenced's D-Bus API (org.btfence1): taken from
+/// the bus (the caller's unique name, its credentials from the bus driver), never from the
+/// call's arguments.
+struct CallerInfo {
+    std::uint32_t uid = 0;
+    std::uint32_t pid = 0;
+    std::string unit;      ///< its systemd unit ("sshd.service", "session-4.scope"); may be empty
+    std::string bus_name;  ///< ":1.42"
+};
+
+/// The runtime exemption an event is about (granted, revoked, shortened, expired).
+struct ExemptionInfo {
+    std::string id;
+    std::string target;        ///< normalised address or AAGUID
+    std::string target_kind;   ///< "address" | "aaguid"
+    std::int64_t expires = 0;  ///< Unix seconds
+};
+
 struct Event {
     Action action = Action::DaemonStarted;
     Outcome outcome = Outcome::Failure;
@@ -78,6 +96,8 @@ struct Event {
     std::optional<Repetition> repetition;
     std::optional<Loss> loss;
     std::optional<Posture> posture;
+    std::optional<CallerInfo> caller;        ///< set for events caused by an org.btfence1 call
+    std::optional<ExemptionInfo> exemption;  ///< set for events about a runtime exemption
     // Filled by the Auditor when it emits:
     std::uint64_t sequence = 0;
     std::int64_t timestamp_us = 0;  ///< µs since the Unix epoch, UTC
@@ -183,6 +203,32 @@ void for_each_field(const Event& event, Visitor&& visit) {
         visit(FieldName{"event.end", "BTFENCE_REPEAT_LAST", "end_time",
                         "a summary of repeats: when the last of them happened"},
               FieldValue{Timestamp{repetition.last_us}});
+    }
+    if (event.caller) {
+        const CallerInfo& caller = *event.caller;
+        visit(FieldName{"btfence.caller.uid", "BTFENCE_CALLER_UID", "unmapped.btfence.caller.uid"},
+              FieldValue{std::uint64_t{caller.uid}});
+        visit(FieldName{"btfence.caller.pid", "BTFENCE_CALLER_PID", "unmapped.btfence.caller.pid"},
+              FieldValue{std::uint64_t{caller.pid}});
+        text({"btfence.caller.unit", "BTFENCE_CALLER_UNIT", "unmapped.btfence.caller.unit"},
+             caller.unit);
+        text({"btfence.caller.bus_name", "BTFENCE_CALLER_BUS_NAME",
+              "unmapped.btfence.caller.bus_name"},
+             caller.bus_name);
+    }
+    if (event.exemption) {
+        const ExemptionInfo& exemption = *event.exemption;
+        text({"btfence.exemption.id", "BTFENCE_EXEMPTION_ID", "unmapped.btfence.exemption.id"},
+             exemption.id);
+        text({"btfence.exemption.target", "BTFENCE_EXEMPTION_TARGET",
+              "unmapped.btfence.exemption.target"},
+             exemption.target);
+        text({"btfence.exemption.target_kind", "BTFENCE_EXEMPTION_TARGET_KIND",
+              "unmapped.btfence.exemption.target_kind"},
+             exemption.target_kind);
+        visit(FieldName{"btfence.exemption.expires", "BTFENCE_EXEMPTION_EXPIRES",
+                        "unmapped.btfence.exemption.expires"},
+              FieldValue{Timestamp{exemption.expires * 1'000'000}});
     }
     if (event.loss) {
         visit(

@@ -48,6 +48,11 @@ enum class Action {
     SuspectedSpoof,     ///< claimed FIDO, turned out otherwise: remembered, blocked
     DeviceBlocked,      ///< Device1.Blocked set (a suspected spoof seen again)
     DeviceUnblocked,    ///< a suspected spoof's block ended
+    ExemptionGranted,      ///< a runtime exemption was granted over D-Bus
+    ExemptionRevoked,      ///< a runtime exemption was removed before its end
+    ExemptionShortened,    ///< a reload lowered max_duration: an exemption ends earlier
+    ExemptionsUnreadable,  ///< the exemptions state file could not be read: none apply
+    ControlDenied,         ///< polkit refused a mutating org.btfence1 call
 };
 
 /// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and
@@ -243,6 +248,31 @@ inline constexpr std::array kActions = {
                "device-unblocked",
                "3c484f770faf408e9793dc514d3ba985",
                {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ExemptionGranted,
+               "exemption-granted",
+               "bd6cfa3bc5b04aca89ac9494a469a9bb",
+               {"event", {"configuration"}, {"creation"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ExemptionRevoked,
+               "exemption-revoked",
+               "d0e950c9126146398289fa6e589bcc7d",
+               {"event", {"configuration"}, {"deletion"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ExemptionShortened,
+               "exemption-shortened",
+               "5b1eaa228c3f42c58f83f414be1a64d3",
+               {"event", {"configuration"}, {"change"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ExemptionsUnreadable,
+               "exemptions-unreadable",
+               "efadc8d1e29e446eb0accc1b1eb001d8",
+               {"event", {"configuration"}, {"info"}},
+               {99, 0, 99}},
+    ActionInfo{Action::ControlDenied,
+               "control-denied",
+               "7f562fe80014411389ec4c8e46840634",
+               {"event", {"configuration", "intrusion_detection"}, {"access", "denied"}},
                {99, 0, 99}},
 };
 

@@ -19,6 +19,8 @@ int journal_priority(const Event& event) {
         case Action::PolicyRejected:
         case Action::AgentReleased:
         case Action::BluezLost:
+        case Action::ExemptionsUnreadable:
+        case Action::ControlDenied:
             return LOG_WARNING;
         default:
             break;
@@ -36,6 +38,9 @@ int journal_priority(const Event& event) {
         case Action::ServiceDenied:
         case Action::DeviceRemoved:
         case Action::ExemptionExpired:
+        case Action::ExemptionGranted:
+        case Action::ExemptionRevoked:
+        case Action::ExemptionShortened:
         case Action::DaemonStopping:
             return LOG_NOTICE;
         default:

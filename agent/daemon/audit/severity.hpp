@@ -12,10 +12,13 @@ namespace btfence::audit {
 /// action:
 ///   LOG_ERR     audit-log-error, audit-events-dropped — the audit trail itself is broken
 ///   LOG_WARNING tamper-detected, verification-failed (suspected spoof), policy-rejected,
-///               agent-released and bluez-lost (the pairing gate is down), and any event whose
-///               outcome is Failure (e.g. a removal that did not happen)
+///               agent-released and bluez-lost (the pairing gate is down),
+///               exemptions-unreadable, control-denied (someone not authorized tried to change
+///               btfenced), and any event whose outcome is Failure (e.g. a removal that did
+///               not happen)
 ///   LOG_NOTICE  pairing-denied, service-denied, device-removed, exemption-expired,
-///               daemon-stopping — the fence doing its job, worth seeing
+///               exemption-granted/-revoked/-shortened, daemon-stopping — the fence doing its
+///               job, or a hole made in it on purpose, worth seeing
 ///   posture     LOG_WARNING with a finding rated high, LOG_NOTICE with one rated medium
 ///   LOG_INFO    everything else (allowed pairings, kept bonds, loads, registrations)
 int journal_priority(const Event& event);

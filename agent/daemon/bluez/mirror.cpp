@@ -1,6 +1,7 @@
 #include "bluez/mirror.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 #include "bluez/names.hpp"
 #include "btfence/policy/address.hpp"
@@ -208,6 +209,7 @@ void BluezMirror::update_adapter(AdapterState& adapter, const std::string& inter
 
 void BluezMirror::touch(Entry& entry) {
     recency_.splice(recency_.begin(), recency_, entry.recency);
+    entry.state.last_seen = ::time(nullptr);  // vDSO: no system call on the hot path
 }
 
 void BluezMirror::evict_if_full() {

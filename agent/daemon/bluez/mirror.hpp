@@ -36,6 +36,7 @@ struct DeviceState {
     std::string path;
     policy::DeviceFacts facts;
     std::vector<std::string> problems;  ///< properties that could not be read (fail-closed)
+    std::int64_t last_seen = 0;         ///< Unix seconds of the last signal about it (for Devices)
 
     /// Connected, or holding a bond or trust: never evicted from the mirror.
     [[nodiscard]] bool engaged() const { return holds_bond_or_trust() || facts.connected; }

@@ -25,9 +25,10 @@
 namespace btfence::enforce {
 
 enum class SweepKind {
-    Startup,  ///< first look at bluetoothd's devices: `existing_bonds = "keep"` applies here
-    Reload,   ///< policy reloaded or bluetoothd restarted
-    Timer,    ///< a rule's `not_before`/`expires` passed
+    Startup,    ///< first look at bluetoothd's devices: `existing_bonds = "keep"` applies here
+    Reload,     ///< policy reloaded or bluetoothd restarted
+    Timer,      ///< a rule's `not_before`/`expires` passed
+    Exemption,  ///< a runtime exemption was revoked over D-Bus
 };
 
 class Enforcer {
