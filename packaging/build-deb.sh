@@ -79,6 +79,8 @@ required=(
     ./usr/share/dbus-1/interfaces/org.btfence1.Manager1.xml
     ./usr/share/polkit-1/actions/org.btfence1.policy
     ./usr/share/bash-completion/completions/btfencectl
+    ./usr/share/btfence/fleet/intune/btfence-discovery.sh
+    ./usr/share/btfence/fleet/ansible/roles/btfence/tasks/main.yml
     ./usr/share/btfence/org.bluez-btfence-lockdown.conf
     ./etc/btfence/policy.toml
     ./usr/share/man/man8/btfenced.8.gz

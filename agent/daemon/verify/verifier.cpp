@@ -155,7 +155,8 @@ void Verifier::record(const bluez::DeviceState& device, policy::Verification res
     const policy::Policy& policy = policies_.current();
     bluez::DeviceState with_result = device;
     with_result.facts.verification = result;
-    const policy::Decision decision = decide_device(policy, with_result, clock_.now(), policies_.exemptions());
+    const policy::Decision decision =
+        decide_device(policy, with_result, clock_.now(), policies_.exemptions());
     audit::Event event = device_event(action, with_result, decision, policy, "ctap-get-info");
     const bool final_inconclusive = result.state == policy::VerificationState::Inconclusive;
     const bool retrying = result.state == policy::VerificationState::Pending;

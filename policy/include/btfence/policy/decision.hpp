@@ -52,7 +52,7 @@ struct DecisionContext {
     /// the device is denied to fail closed, whatever the rules say.
     std::vector<std::string> unreadable_properties;
     /// The runtime exemptions in force (exemption.hpp), granted over btfenced's D-Bus API.
-    std::span<const Exemption> exemptions;
+    std::span<const Exemption> exemptions{};
 };
 
 /// The decision for `device` under `policy`:
