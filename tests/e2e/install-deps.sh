@@ -7,15 +7,13 @@
 #     module dependencies;
 #   - inside the VM (it sees the host's / read-only): dbus-daemon, bluetoothd and bluetoothctl
 #     (bluez), btvirt (bluez-test-tools), Debian's python3 with python3-dbus and python3-gi
-#     for the peer and the scenario driver; systemd for run-vm.sh -S (systemd as PID 1),
-#     polkitd (the real polkit authority the package tier proves btfenced's D-Bus API
-#     against) and ansible-core (the package tier runs the Ansible role inside the VM);
+#     for the peer and the scenario driver; systemd for run-vm.sh -S (systemd as PID 1);
 #   - for the admin-plugin scenario, what build-bluetoothd-admin.sh needs to build Debian's
 #     own bluez source with --enable-admin (apt-get source, autotools, glib and libdbus).
 set -euo pipefail
 pkgs=(
   qemu-system-x86 linux-image-6.12-amd64 busybox-static kmod
-  dbus bluez bluez-test-tools python3 python3-dbus python3-gi systemd polkitd ansible-core
+  dbus bluez bluez-test-tools python3 python3-dbus python3-gi systemd
   dpkg-dev make gcc autoconf automake libtool pkgconf libglib2.0-dev libdbus-1-dev
   # The package scenario's audit trail (tests/packaging/systemd-vm-scenario.sh): auditd for
   # the USER_DEVICE records, rsyslog with RELP and systemd-journal-remote for delivery.
