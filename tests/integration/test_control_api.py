@@ -365,7 +365,7 @@ class AnUnreadableExemptionsFile(ControlApiTest):
             handle.write('{"format": 1, "exemptions": [{"id": "x"')  # cut short
 
     def test_is_audited_and_fails_closed(self):
-        alarm = self.wait_for_audit("exemptions-unreadable")
+        alarm = self.wait_for_audit("state-file-error")
         self.assertEqual(field(alarm, "event.outcome"), "failure")
         self.assertTrue(self.call("Status")["exemptions_state"].startswith("unreadable"))
         name, _ = self.call_error("AddExemption", KEYBOARD, dbus.Dictionary(

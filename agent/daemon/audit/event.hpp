@@ -206,28 +206,33 @@ void for_each_field(const Event& event, Visitor&& visit) {
     }
     if (event.caller) {
         const CallerInfo& caller = *event.caller;
-        visit(FieldName{"btfence.caller.uid", "BTFENCE_CALLER_UID", "unmapped.btfence.caller.uid"},
+        visit(FieldName{"btfence.caller.uid", "BTFENCE_CALLER_UID", "unmapped.btfence.caller.uid",
+                        "a control call's caller: its uid, from the bus driver"},
               FieldValue{std::uint64_t{caller.uid}});
-        visit(FieldName{"btfence.caller.pid", "BTFENCE_CALLER_PID", "unmapped.btfence.caller.pid"},
+        visit(FieldName{"btfence.caller.pid", "BTFENCE_CALLER_PID", "unmapped.btfence.caller.pid",
+                        "a control call's caller: its pid, from the bus driver"},
               FieldValue{std::uint64_t{caller.pid}});
-        text({"btfence.caller.unit", "BTFENCE_CALLER_UNIT", "unmapped.btfence.caller.unit"},
+        text({"btfence.caller.unit", "BTFENCE_CALLER_UNIT", "unmapped.btfence.caller.unit",
+              "a control call's caller: its systemd unit (e.g. a session scope)"},
              caller.unit);
         text({"btfence.caller.bus_name", "BTFENCE_CALLER_BUS_NAME",
-              "unmapped.btfence.caller.bus_name"},
+              "unmapped.btfence.caller.bus_name", "a control call's caller: its unique bus name"},
              caller.bus_name);
     }
     if (event.exemption) {
         const ExemptionInfo& exemption = *event.exemption;
-        text({"btfence.exemption.id", "BTFENCE_EXEMPTION_ID", "unmapped.btfence.exemption.id"},
+        text({"btfence.exemption.id", "BTFENCE_EXEMPTION_ID", "unmapped.btfence.exemption.id",
+              "a runtime exemption's id (its rule is exemption:<id>)"},
              exemption.id);
         text({"btfence.exemption.target", "BTFENCE_EXEMPTION_TARGET",
-              "unmapped.btfence.exemption.target"},
+              "unmapped.btfence.exemption.target",
+              "what a runtime exemption lets pair: a Bluetooth address or an AAGUID"},
              exemption.target);
         text({"btfence.exemption.target_kind", "BTFENCE_EXEMPTION_TARGET_KIND",
-              "unmapped.btfence.exemption.target_kind"},
+              "unmapped.btfence.exemption.target_kind", "address or aaguid"},
              exemption.target_kind);
         visit(FieldName{"btfence.exemption.expires", "BTFENCE_EXEMPTION_EXPIRES",
-                        "unmapped.btfence.exemption.expires"},
+                        "unmapped.btfence.exemption.expires", "when a runtime exemption ends"},
               FieldValue{Timestamp{exemption.expires * 1'000'000}});
     }
     if (event.loss) {

@@ -51,7 +51,6 @@ enum class Action {
     ExemptionGranted,      ///< a runtime exemption was granted over D-Bus
     ExemptionRevoked,      ///< a runtime exemption was removed before its end
     ExemptionShortened,    ///< a reload lowered max_duration: an exemption ends earlier
-    ExemptionsUnreadable,  ///< the exemptions state file could not be read: none apply
     ControlDenied,         ///< polkit refused a mutating org.btfence1 call
 };
 
@@ -263,11 +262,6 @@ inline constexpr std::array kActions = {
                "exemption-shortened",
                "5b1eaa228c3f42c58f83f414be1a64d3",
                {"event", {"configuration"}, {"change"}},
-               {99, 0, 99}},
-    ActionInfo{Action::ExemptionsUnreadable,
-               "exemptions-unreadable",
-               "efadc8d1e29e446eb0accc1b1eb001d8",
-               {"event", {"configuration"}, {"info"}},
                {99, 0, 99}},
     ActionInfo{Action::ControlDenied,
                "control-denied",

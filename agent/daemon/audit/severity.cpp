@@ -19,7 +19,6 @@ int journal_priority(const Event& event) {
         case Action::PolicyRejected:
         case Action::AgentReleased:
         case Action::BluezLost:
-        case Action::ExemptionsUnreadable:
         case Action::ControlDenied:
             return LOG_WARNING;
         default:

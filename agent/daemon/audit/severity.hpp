@@ -10,11 +10,12 @@ namespace btfence::audit {
 /// The syslog priority (<syslog.h> LOG_*) an event is journaled with, so that
 /// `journalctl -p notice` shows what an admin should look at and `-p warning` what needs
 /// action:
-///   LOG_ERR     audit-log-error, audit-events-dropped — the audit trail itself is broken
+///   LOG_ERR     audit-log-error, audit-events-dropped — the audit trail itself is broken;
+///               state-file-error — what a state file protects fails closed
 ///   LOG_WARNING tamper-detected, verification-failed (suspected spoof), policy-rejected,
 ///               agent-released and bluez-lost (the pairing gate is down),
-///               exemptions-unreadable, control-denied (someone not authorized tried to change
-///               btfenced), and any event whose outcome is Failure (e.g. a removal that did
+///               control-denied (someone not authorized tried to change btfenced), and any
+///               event whose outcome is Failure (e.g. a removal that did
 ///               not happen)
 ///   LOG_NOTICE  pairing-denied, service-denied, device-removed, exemption-expired,
 ///               exemption-granted/-revoked/-shortened, daemon-stopping — the fence doing its

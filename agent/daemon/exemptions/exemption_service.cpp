@@ -140,7 +140,7 @@ void ExemptionService::load() {
     if (!loaded) {
         unavailable_ = file_.path().string() + ": " + error;
         audit::Event alarm =
-            policy_event(audit::Action::ExemptionsUnreadable, &policies_.current(),
+            policy_event(audit::Action::StateFileError, &policies_.current(),
                          "Runtime exemptions unreadable (" + unavailable_ +
                              "); none apply and none can be granted until an admin repairs or "
                              "removes the file");

@@ -56,7 +56,7 @@ class ExemptionService {
 
     /// Reads the state file (at start, once the policy is loaded). Exemptions that ended while
     /// btfenced was not running are dropped and audited; the policy's bounds are applied. An
-    /// unreadable or corrupt file is audited (exemptions-unreadable) and fails closed: no
+    /// unreadable or corrupt file is audited (state-file-error) and fails closed: no
     /// exemption applies and none can be granted until an admin repairs or removes it.
     void load();
 

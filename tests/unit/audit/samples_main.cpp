@@ -107,6 +107,24 @@ void add_daemon_details(Event& event) {
             event.outcome = Outcome::Failure;
             event.reason = "/var/lib/btfence/grandfathered-bonds.json: Permission denied";
             break;
+        case Action::ExemptionGranted:
+        case Action::ExemptionRevoked:
+        case Action::ExemptionShortened:
+            // A helpdesk exemption over org.btfence1.Manager1 (exemptions/exemption_service.cpp).
+            event.rule_id = "exemption:3f2a9c";
+            event.reason = "INC-4711 workshop";
+            event.caller = CallerInfo{
+                .uid = 1000, .pid = 4242, .unit = "session-4.scope", .bus_name = ":1.42"};
+            event.exemption = ExemptionInfo{.id = "3f2a9c",
+                                            .target = "AA:BB:CC:DD:EE:01",
+                                            .target_kind = "address",
+                                            .expires = 1'795'856'462};
+            break;
+        case Action::ControlDenied:
+            event.reason = "not authorized for org.btfence1.exempt";
+            event.caller = CallerInfo{
+                .uid = 1000, .pid = 4242, .unit = "session-4.scope", .bus_name = ":1.42"};
+            break;
         default:
             break;
     }

@@ -187,7 +187,7 @@ TEST_F(AHelpdesk, FailsClosedOnACorruptStateFile) {
     exemptions->load();
     EXPECT_TRUE(exemptions->in_force().empty());
     EXPECT_THAT(exemptions->unavailable_reason(), HasSubstr("exemptions.json"));
-    ASSERT_EQ(actions(), std::vector{audit::Action::ExemptionsUnreadable});
+    ASSERT_EQ(actions(), std::vector{audit::Action::StateFileError});
     EXPECT_EQ(events_.back().outcome, audit::Outcome::Failure);
     auto result = exemptions->grant(request("C8:3F:26:11:22:33", 60), helpdesk());
     ASSERT_TRUE(std::holds_alternative<Refusal>(result));
