@@ -279,6 +279,7 @@ std::string render_exemptions(const std::vector<Dict>& exemptions, std::chrono::
         return "No runtime exemptions in force.\n";
     }
     std::vector<std::vector<std::string>> rows;
+    rows.reserve(exemptions.size());
     for (const auto& e : exemptions) {
         rows.push_back({text(e, "id"), text(e, "target"), instant(seconds_of(e, "expires")),
                         remaining(seconds_of(e, "expires"), now), text(e, "granted_by"),
