@@ -43,15 +43,15 @@ enum class Action {
     /// A file of the state directory (--state-dir) could not be read or written: what it
     /// protects fails closed (e.g. no bond is grandfathered), never a silent reset.
     StateFileError,
-    Posture,            ///< bluetoothd's configuration, and what its risky settings reopen
-    AgentUnregistered,  ///< the agent is not (or no longer) registered: audit mode
-    SuspectedSpoof,     ///< claimed FIDO, turned out otherwise: remembered, blocked
-    DeviceBlocked,      ///< Device1.Blocked set (a suspected spoof seen again)
-    DeviceUnblocked,    ///< a suspected spoof's block ended
-    ExemptionGranted,      ///< a runtime exemption was granted over D-Bus
-    ExemptionRevoked,      ///< a runtime exemption was removed before its end
-    ExemptionShortened,    ///< a reload lowered max_duration: an exemption ends earlier
-    ControlDenied,         ///< polkit refused a mutating org.btfence1 call
+    Posture,             ///< bluetoothd's configuration, and what its risky settings reopen
+    AgentUnregistered,   ///< the agent is not (or no longer) registered: audit mode
+    SuspectedSpoof,      ///< claimed FIDO, turned out otherwise: remembered, blocked
+    DeviceBlocked,       ///< Device1.Blocked set (a suspected spoof seen again)
+    DeviceUnblocked,     ///< a suspected spoof's block ended
+    ExemptionGranted,    ///< a runtime exemption was granted over D-Bus
+    ExemptionRevoked,    ///< a runtime exemption was removed before its end
+    ExemptionShortened,  ///< a reload lowered max_duration: an exemption ends earlier
+    ControlDenied,       ///< polkit refused a mutating org.btfence1 call
 };
 
 /// ECS classification (ecs_flat.yml, ECS 9.4): `event.kind`, `event.category` and
