@@ -74,6 +74,9 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
     auditor_.add_sink(std::make_unique<control::EventTap>(feed_));
     board_.bluez_present = [this] { return watch_ && watch_->bluez_present(); };
     board_.probe_running = [this](const std::string& path) { return verifier_.probing(path); };
+    board_.posture = [this]() -> std::optional<std::string> {
+        return posture_ != nullptr ? posture_->summary() : std::nullopt;
+    };
 }
 
 Daemon::~Daemon() {

@@ -20,6 +20,13 @@ void PostureMonitor::check(std::string_view trigger) {
     last_ = std::move(findings);
 }
 
+std::optional<std::string> PostureMonitor::summary() const {
+    if (!last_) {
+        return std::nullopt;
+    }
+    return bluez_config::summarize(*last_);
+}
+
 audit::Event posture_event(const std::vector<bluez_config::PostureFinding>& findings,
                            const std::string& config_dir, std::string_view trigger) {
     audit::Event event;

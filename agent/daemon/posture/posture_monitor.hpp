@@ -29,6 +29,9 @@ class PostureMonitor {
     void check(std::string_view trigger);
 
     [[nodiscard]] const std::string& config_dir() const { return config_dir_; }
+    /// The findings last audited, in one line (bluez_config::summarize); nullopt before the
+    /// first check. What Manager1.Status reports as `posture`.
+    [[nodiscard]] std::optional<std::string> summary() const;
 
   private:
     std::string config_dir_;

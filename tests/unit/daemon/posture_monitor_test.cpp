@@ -44,6 +44,18 @@ TEST_F(APostureMonitor, AuditsAtTheFirstCheckEvenWhenNothingIsRisky) {
     EXPECT_EQ(events_[0].trigger, "start");
 }
 
+TEST_F(APostureMonitor, SummarizesWhatItLastAuditedForStatus) {
+    auto monitor = make();
+    EXPECT_FALSE(monitor.summary().has_value()) << "before the first check it does not know";
+    monitor.check("start");
+    ASSERT_EQ(events_.size(), 1U);
+    EXPECT_EQ(monitor.summary(), events_[0].reason);
+    write("input.conf", "[General]\nClassicBondedOnly=false\n");
+    monitor.check("input.conf changed");
+    ASSERT_EQ(events_.size(), 2U);
+    EXPECT_EQ(monitor.summary(), events_[1].reason);
+}
+
 TEST_F(APostureMonitor, AuditsAgainOnlyWhenTheFindingsChange) {
     auto monitor = make();
     monitor.check("start");
