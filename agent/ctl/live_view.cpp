@@ -218,6 +218,12 @@ std::string render_status(const Dict& status) {
         out << "Verifications:   passed " << count("verifications_passed") << ", failed "
             << count("verifications_failed") << '\n';
         out << "Audit dropped:   " << count("audit_dropped") << '\n';
+        // Repeats folded into summary events: counted above once their summary is written.
+        if (counters.contains("audit_aggregated")) {
+            out << "Audit repeats:   " << count("audit_aggregated")
+                << " aggregated into summaries, " << count("audit_aggregation_pending")
+                << " awaiting theirs\n";
+        }
     }
     return out.str();
 }

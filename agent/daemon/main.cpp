@@ -130,6 +130,9 @@ int main(int argc, char** argv) {
             }
             return lost;
         };
+        daemon.status_board().audit_aggregated = [&auditor]() -> std::optional<std::uint64_t> {
+            return auditor.repeats_held();
+        };
 
         btfence::posture::PostureMonitor posture(
             options.bluetooth_config_dir,

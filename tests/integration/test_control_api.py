@@ -169,6 +169,39 @@ class TheControlApiAsRoot(ControlApiTest):
             self.assertIn('name="%s"' % member, xml)
 
 
+class ADeviceThatKeepsTryingToPair(ControlApiTest):
+    """Status counts what happened, not how many lines the audit trail needed: the aggregation
+    (docs/admin-guide.md, "Repeats") folds repeats into a summary, and the counters count the
+    summary as the repeats it stands for; repeats still held in an open window are said."""
+    # A short window so the test does not wait a minute; the default is 60 s.
+    DAEMON_ARGS = ("--aggregate-window", "3")
+    ATTEMPTS = 20
+
+    def counters(self):
+        return self.call("Status")["counters"]
+
+    def test_counts_every_refusal_and_says_how_many_wait_for_their_summary(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        mark = self.audit.mark()
+        before = self.counters()
+        self.assertEqual(before["audit_aggregated"], 0)
+        for _ in range(self.ATTEMPTS):
+            self.assertEqual(self.fake.simulate_pairing(keyboard, "justworks"), REJECTED)
+        # Whether or not the window has ended yet, nothing is hidden: each refusal is either
+        # counted or waiting for its summary.
+        during = self.counters()
+        self.assertEqual(during["pairings_denied"] - before["pairings_denied"]
+                         + during["audit_aggregation_pending"], self.ATTEMPTS, during)
+        self.wait_for_audit("pairing-denied", since=mark, btfence__device__address=KEYBOARD,
+                            predicate=lambda e: "repeat" in e["btfence"])
+        after = self.counters()
+        self.assertEqual(after["pairings_denied"] - before["pairings_denied"], self.ATTEMPTS,
+                         "a refusal held in a summary still counts")
+        self.assertEqual(after["audit_aggregated"], self.ATTEMPTS - 1)
+        self.assertEqual(after["audit_aggregation_pending"], 0)
+        self.assertGreaterEqual(after["decisions"] - before["decisions"], self.ATTEMPTS)
+
+
 class AHelpdeskExemption(ControlApiTest):
     POLKIT_ANSWERS = {}
     POLICY = policy_with_exemptions(max_duration="1h")

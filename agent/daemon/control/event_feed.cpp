@@ -19,8 +19,12 @@ std::size_t outcome_index(audit::Outcome outcome) {
 
 void EventFeed::deliver(const audit::Event& event) {
     const auto action = static_cast<std::size_t>(event.action);
+    const std::uint64_t happened = event.repetition ? event.repetition->count : 1;
+    if (event.repetition) {
+        summarized_ += event.repetition->count;
+    }
     if (action < counts_.size()) {
-        ++counts_[action][outcome_index(event.outcome)];
+        counts_[action][outcome_index(event.outcome)] += happened;
     }
     if (listener_) {
         listener_(event);

@@ -21,14 +21,20 @@ class EventFeed {
     void deliver(const audit::Event& event);
     void set_listener(Listener listener) { listener_ = std::move(listener); }
 
-    /// How many events of this action were emitted since btfenced started.
+    /// How many events of this action happened since btfenced started, as the audit trail
+    /// reports them: an aggregator's summary (audit/aggregator.hpp) counts as the repeats it
+    /// stands for, so a device refused sixty times counts sixty, not two. Repeats whose
+    /// summary is still held in an open window are not counted yet (see summarized()).
     [[nodiscard]] std::uint64_t count(audit::Action action) const;
     /// Of those, how many had this outcome.
     [[nodiscard]] std::uint64_t count(audit::Action action, audit::Outcome outcome) const;
+    /// Repeats that reached the audit trail folded into summaries, all actions together.
+    [[nodiscard]] std::uint64_t summarized() const { return summarized_; }
 
   private:
     static constexpr std::size_t kOutcomes = 3;
     std::array<std::array<std::uint64_t, kOutcomes>, audit::kActions.size()> counts_{};
+    std::uint64_t summarized_ = 0;
     Listener listener_;
 };
 

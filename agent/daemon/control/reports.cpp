@@ -69,6 +69,15 @@ std::map<std::string, std::uint64_t> counters(const EventFeed& feed, const Statu
             out["audit_dropped"] = *dropped;  // absent = unknown
         }
     }
+    // Repeats folded into summaries are in the counters above once their summary is written;
+    // the ones still held in an open window are said, not hidden.
+    if (board.audit_aggregated) {
+        if (const auto aggregated = board.audit_aggregated()) {
+            out["audit_aggregated"] = *aggregated;
+            out["audit_aggregation_pending"] =
+                *aggregated > feed.summarized() ? *aggregated - feed.summarized() : 0;
+        }
+    }
     return out;
 }
 

@@ -25,6 +25,9 @@ struct StatusBoard {
     std::function<std::optional<std::string>()> posture;
     /// Audit events that did not reach the audit file (queue full, disk errors).
     std::function<std::optional<std::uint64_t>()> audit_dropped;
+    /// Repeats the audit trail's aggregation held back since the start (Auditor::repeats_held):
+    /// each is, or will be at its window's end, counted in a summary event.
+    std::function<std::optional<std::uint64_t>()> audit_aggregated;
     /// A CTAP probe of this device (object path) is running.
     std::function<bool(const std::string& path)> probe_running;
 };

@@ -102,6 +102,21 @@ TEST(StatusForPeople, SaysWhetherItEnforcesAndWhatIsUnknown) {
     EXPECT_THAT(out.str(), HasSubstr("btfenced 0.1.0: enforcing (mode enforce)"));
     EXPECT_THAT(out.str(), HasSubstr("Default agent:   unknown"));
     EXPECT_THAT(out.str(), HasSubstr("Adapter:         hci0"));
+    EXPECT_THAT(out.str(), HasSubstr("Audit dropped:   unknown"));
+}
+
+TEST(StatusForPeople, SaysHowManyRepeatsTheAuditTrailAggregated) {
+    std::ostringstream out;
+    Dict answer = status_answer();
+    answer["counters"] = V(std::map<std::string, std::uint64_t>{{"decisions", 20},
+                                                                {"pairings_denied", 20},
+                                                                {"audit_dropped", 0},
+                                                                {"audit_aggregated", 25},
+                                                                {"audit_aggregation_pending", 6}});
+    out << render_status(answer);
+    EXPECT_THAT(out.str(), HasSubstr("Audit dropped:   0\n"));
+    EXPECT_THAT(out.str(),
+                HasSubstr("Audit repeats:   25 aggregated into summaries, 6 awaiting theirs"));
 }
 
 TEST(ExemptAdd, SendsTheDurationInSecondsAndPrintsTheGrant) {
