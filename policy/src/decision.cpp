@@ -129,6 +129,13 @@ Decision evaluate_rules(const Policy& policy, const DeviceFacts& device, TimePoi
         if (!exemption.matches(device)) {
             continue;
         }
+        // An AAGUID names a verified key, and a device counts as verified only as the rules'
+        // `aaguid` says (matches_verification): fido.verify on and fido-ble now. A key that
+        // passed and then serves HID is no longer the model the helpdesk let in.
+        if (exemption.kind == ExemptionTarget::Aaguid &&
+            (!policy.fido.verify || cls != DeviceClass::FidoBle)) {
+            continue;
+        }
         if (!exemption.active_at(now)) {
             if (exemption.granted_at > now) {
                 decision.next_change = earliest(decision.next_change, exemption.granted_at);

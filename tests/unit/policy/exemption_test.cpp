@@ -104,7 +104,7 @@ TEST(AnAaguidExemption, AppliesOnlyToAKeyThatPassedTheProbeWithThatAaguid) {
 [policy]
 version = 1
 [fido]
-verify = false  # keeps the fail-closed verification overrides out of this test
+verify = true
 [exemptions]
 allowed = true
 [[rule]]
@@ -117,9 +117,36 @@ aaguid = ["ee882879-721c-4913-9775-3dfcce97072a"]
     EXPECT_EQ(decide(policy, key, DecisionContext{kGranted, {}, exemptions}).rule_id, "default");
     key.verification =
         Verification{VerificationState::Failed, "ee882879-721c-4913-9775-3dfcce97072a", "no rk"};
-    EXPECT_EQ(decide(policy, key, DecisionContext{kGranted, {}, exemptions}).rule_id, "default");
+    // A failed probe is a suspected spoof: denied ahead of any exemption, its AAGUID untrusted.
+    EXPECT_EQ(decide(policy, key, DecisionContext{kGranted, {}, exemptions}).rule_id,
+              "verification-failed");
     key.verification->state = VerificationState::Passed;
     EXPECT_EQ(decide(policy, key, DecisionContext{kGranted, {}, exemptions}).rule_id,
+              "exemption:a1b2c3d4");
+}
+
+TEST(AnAaguidExemption, CountsOnlyAsARuleAaguidDoes) {
+    // Verified only with fido.verify on and while the device is fido-ble: a passed key that
+    // now serves HID, or a result kept from a policy that verified, is no exempted model.
+    Exemption by_model = keyboard_exemption();
+    by_model.kind = ExemptionTarget::Aaguid;
+    by_model.target = "ee882879-721c-4913-9775-3dfcce97072a";
+    const std::vector exemptions{by_model};
+    const auto with_verify = [](bool verify) {
+        return policy_from(std::string("[policy]\nversion = 1\n[fido]\nverify = ") +
+                           (verify ? "true" : "false") + "\n[exemptions]\nallowed = true\n");
+    };
+    const Policy on = with_verify(true);
+    const Policy off = with_verify(false);
+    DeviceFacts key = fido_key_resolved();
+    key.verification =
+        Verification{VerificationState::Passed, "ee882879-721c-4913-9775-3dfcce97072a", ""};
+    EXPECT_EQ(decide(on, key, DecisionContext{kGranted, {}, exemptions}).rule_id,
+              "exemption:a1b2c3d4");
+    EXPECT_EQ(decide(off, key, DecisionContext{kGranted, {}, exemptions}).rule_id, "default");
+    DeviceFacts turned_keyboard = key;
+    turned_keyboard.uuids.push_back(uuid_from_short(0x1812));  // HID
+    EXPECT_NE(decide(on, turned_keyboard, DecisionContext{kGranted, {}, exemptions}).rule_id,
               "exemption:a1b2c3d4");
 }
 

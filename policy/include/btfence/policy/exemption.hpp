@@ -33,7 +33,8 @@ struct Exemption {
     [[nodiscard]] std::string rule_id() const { return std::string(kExemptionRulePrefix) + id; }
     [[nodiscard]] bool active_at(TimePoint now) const { return now >= granted_at && now < expires; }
     /// Whether the device is the one exempted. An AAGUID only counts once the CTAP probe
-    /// passed (the same condition as a rule's `aaguid`).
+    /// passed; decide() also requires fido.verify on and a fido-ble device, the same
+    /// conditions as a rule's `aaguid`.
     [[nodiscard]] bool matches(const DeviceFacts& device) const;
 };
 
