@@ -74,6 +74,9 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
     auditor_.add_sink(std::make_unique<control::EventTap>(feed_));
     board_.bluez_present = [this] { return watch_ && watch_->bluez_present(); };
     board_.probe_running = [this](const std::string& path) { return verifier_.probing(path); };
+    board_.holds_default_agent = [this]() -> std::optional<bool> {
+        return registration_.holds_default_agent();
+    };
     board_.posture = [this]() -> std::optional<std::string> {
         return posture_ != nullptr ? posture_->summary() : std::nullopt;
     };
@@ -179,8 +182,8 @@ void Daemon::start_control() {
     authorizer_ = std::make_unique<control::PolkitAuthorizer>(connection_);
     manager_ = std::make_unique<control::ManagerObject>(
         connection_, *authorizer_,
-        control::StatusInputs{policies_, mirror_, board_, *feed_, exemptions_, &spoofs_}, clock_, exemptions_,
-        [this](const audit::CallerInfo& caller) { return reload(&caller); },
+        control::StatusInputs{policies_, mirror_, board_, *feed_, exemptions_, &spoofs_}, clock_,
+        exemptions_, [this](const audit::CallerInfo& caller) { return reload(&caller); },
         [this](audit::Event e) { emit(std::move(e)); });
     feed_->set_listener([this](const audit::Event& event) { manager_->event_emitted(event); });
 }

@@ -6,8 +6,7 @@
 namespace btfence {
 
 policy::Decision decide_device(const policy::Policy& policy, const bluez::DeviceState& device,
-                               policy::TimePoint now,
-                               std::span<const policy::Exemption> exemptions,
+                               policy::TimePoint now, std::span<const policy::Exemption> exemptions,
                                const enforce::SuspectedSpoofs* spoofs) {
     policy::Decision decision = policy::decide(
         policy, device.facts, policy::DecisionContext{now, device.problems, exemptions});

@@ -104,36 +104,6 @@ std::string type_name(const toml::node& node) {
     return "nothing";
 }
 
-/// "90s", "30m", "24h", "7d", or "0" (off): a whole number and one unit.
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
-    if (text == "0") {
-        return std::chrono::seconds{0};
-    }
-    if (text.size() < 2 || text.size() > 12) {
-        return std::nullopt;
-    }
-    const std::string_view digits = text.substr(0, text.size() - 1);
-    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-    }
-    std::int64_t value = 0;
-    for (const char c : digits) {
-        value = value * 10 + (c - '0');
-    }
-    switch (text.back()) {
-        case 's':
-            return std::chrono::seconds{value};
-        case 'm':
-            return std::chrono::minutes{value};
-        case 'h':
-            return std::chrono::hours{value};
-        case 'd':
-            return std::chrono::days{value};
-        default:
-            return std::nullopt;
-    }
-}
-
 TimePoint to_time_point(const toml::date_time& dt) {
     const std::chrono::year_month_day date{std::chrono::year{dt.date.year},
                                            std::chrono::month{dt.date.month},
@@ -383,7 +353,9 @@ void read_fido_table(Validator& v, const toml::table& root, Policy& policy) {
         }
     }
     if (auto text = v.string(*table, "spoof_block", "fido")) {
-        const auto duration = parse_duration(*text);
+        // "0" (forget at once) or a duration as exemptions write it (exemption.hpp).
+        const auto duration =
+            *text == "0" ? std::optional(std::chrono::seconds{0}) : parse_duration(*text);
         if (!duration || *duration > kMaxSpoofBlock) {
             v.error(*table->get("spoof_block"),
                     "fido.spoof_block must be a duration such as \"24h\", \"30m\" or \"7d\" "

@@ -143,6 +143,17 @@ class TheControlApiAsRoot(ControlApiTest):
         self.assertEqual(signal["outcome"], "loaded")
         self.assertEqual(self.call("Reload")["outcome"], "unchanged")
 
+    def test_audit_mode_is_not_enforcing_and_does_not_hold_the_default_agent(self):
+        self.wait_for_audit("agent-registered")
+        self.assertEqual(self.call("Status")["default_agent"], "yes")
+        self.write_policy(make_policy(mode="audit"), atomic=False)
+        self.call("Reload")
+        self.wait_for_audit("agent-unregistered")
+        status = self.call("Status")
+        self.assertEqual(status["mode"], "audit")
+        self.assertFalse(status["enforcing"])
+        self.assertEqual(status["default_agent"], "no")
+
     def test_reload_of_an_invalid_file_says_why_and_keeps_the_policy(self):
         before = self.call("Status")["policy_sha256"]
         self.write_policy("[policy]\nversion = 1\nmode = \"enforced\"\n", atomic=False)

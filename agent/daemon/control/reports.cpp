@@ -55,6 +55,7 @@ std::map<std::string, std::uint64_t> counters(const EventFeed& feed, const Statu
         {"tamper_detected", feed.count(Action::TamperDetected)},
         {"policy_rejections", feed.count(Action::PolicyRejected)},
         {"control_denied", feed.count(Action::ControlDenied)},
+        {"suspected_spoofs", feed.count(Action::SuspectedSpoof)},
     };
     std::uint64_t decisions = 0;
     for (const char* key :

@@ -115,7 +115,8 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
     }
     auto& tracking = tracking_[device.path];
     const policy::Policy& policy = policies_.current();
-    const policy::Decision decision = decide_device(policy, device, clock_.now(), policies_.exemptions(), spoofs_);
+    const policy::Decision decision =
+        decide_device(policy, device, clock_.now(), policies_.exemptions(), spoofs_);
     const auto& uuids = device.facts.uuids;
     if (decision.classification.device_class == policy::DeviceClass::FidoBle ||
         std::find(uuids.begin(), uuids.end(), policy::uuid_from_short(policy::uuids::kFido)) !=
@@ -258,7 +259,8 @@ void Enforcer::block_on_sight(const bluez::DeviceState& device) {
         return;
     }
     const policy::Policy& policy = policies_.current();
-    const policy::Decision decision = decide_device(policy, device, clock_.now(), policies_.exemptions(), spoofs_);
+    const policy::Decision decision =
+        decide_device(policy, device, clock_.now(), policies_.exemptions(), spoofs_);
     if (!decision.enforce_denial()) {
         return;  // audit mode or an unmanaged adapter: nothing is done
     }
@@ -281,7 +283,8 @@ void Enforcer::spoofs_expired(const std::vector<SpoofRecord>& expired) {
             }
             device_seen = true;
             blocked_on_sight_.erase(path);
-            const policy::Decision decision = decide_device(policy, *device, clock_.now(), policies_.exemptions(), spoofs_);
+            const policy::Decision decision =
+                decide_device(policy, *device, clock_.now(), policies_.exemptions(), spoofs_);
             audit::Event event = device_event(audit::Action::DeviceUnblocked, *device, decision,
                                               policy, "spoof-block-expired");
             event.message = "The block of suspected spoof " + label(*device) +

@@ -98,7 +98,8 @@ GateAnswer PairingGate::decide(AgentRequest request, const std::string& device_p
         return unknown_device(request, device_path);
     }
     const policy::Policy& policy = policies_.current();
-    policy::Decision decision = decide_device(policy, *device, clock_.now(), policies_.exemptions(), spoofs_);
+    policy::Decision decision =
+        decide_device(policy, *device, clock_.now(), policies_.exemptions(), spoofs_);
     const std::string trigger(to_string(request));
     const std::string service = request == AgentRequest::AuthorizeService
                                     ? policy::normalize_uuid(detail).value_or(detail)
