@@ -130,10 +130,14 @@ class TheSigmaRules(unittest.TestCase):
     def rule(self, name):
         return dict(rules())[name]
 
-    def test_suspected_spoof_matches_a_failed_verification_only(self):
+    def test_suspected_spoof_matches_a_caught_spoof_and_its_return_only(self):
         rule = self.rule("btfence_suspected_spoof.yml")
-        self.assertTrue(rule_matches(rule, self.sample("verification-failed")))
+        self.assertTrue(rule_matches(rule, self.sample("suspected-spoof")))
+        self.assertTrue(rule_matches(rule, self.sample("device-blocked")))
+        # A failed probe makes a suspected-spoof event of its own: one alert, not two.
+        self.assertFalse(rule_matches(rule, self.sample("verification-failed")))
         self.assertFalse(rule_matches(rule, self.sample("verification-passed")))
+        self.assertFalse(rule_matches(rule, self.sample("device-unblocked")))
         self.assertFalse(rule_matches(rule, self.sample("pairing-denied")))
 
     def test_repeated_refusals_match_a_summary_of_many_not_a_single_refusal(self):
