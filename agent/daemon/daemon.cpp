@@ -21,6 +21,14 @@ constexpr std::int64_t kWatchBusPriority = SD_EVENT_PRIORITY_NORMAL;
 constexpr int kAgentDispatchBudget = 64;
 constexpr int kWatchDispatchBudget = 16;
 
+// A loaded policy with rules that can never decide a device (policy_loaded_event's reason) is
+// also a warning in btfenced's own log, where an admin debugging "my rule does nothing" looks.
+void warn_about_rules(const audit::Event& loaded) {
+    if (!loaded.reason.empty()) {
+        spdlog::warn("policy {}: {}", loaded.policy_path, loaded.reason);
+    }
+}
+
 }  // namespace
 
 Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
@@ -135,11 +143,12 @@ void Daemon::start() {
     agent_ = std::make_unique<pairing::Agent1Object>(agent_connection_, gate_, std::move(hooks));
 
     const policy::Policy& policy = policies_.current();
-    audit::Event loaded =
-        policy_event(audit::Action::PolicyLoaded, &policy,
-                     "Loaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
-                         " rules, mode " + std::string(policy::to_string(policy.mode)) + ")");
-    loaded.outcome = audit::Outcome::Success;
+    audit::Event loaded = policy_loaded_event(
+        policy,
+        "Loaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
+            " rules, mode " + std::string(policy::to_string(policy.mode)) + ")",
+        clock_.now());
+    warn_about_rules(loaded);
     emit(std::move(loaded));
     if (auto error = grandfathered_.load()) {
         // Fail closed: no bond is grandfathered until an administrator fixes or removes the
@@ -403,12 +412,13 @@ control::ReloadOutcome Daemon::reload(const audit::CallerInfo* caller) {
     } else {
         const policy::Policy& policy = policies_.current();
         const bool unchanged = policy.sha256 == previous;
-        audit::Event event = policy_event(
-            audit::Action::PolicyLoaded, &policy,
+        audit::Event event = policy_loaded_event(
+            policy,
             "Reloaded policy " + policy.source + " (" + std::to_string(policy.rules.size()) +
                 " rules, mode " + std::string(policy::to_string(policy.mode)) + ")" +
-                (unchanged ? ", unchanged" : "") + by);
-        event.outcome = audit::Outcome::Success;
+                (unchanged ? ", unchanged" : "") + by,
+            clock_.now());
+        warn_about_rules(event);
         if (caller != nullptr) {
             event.caller = *caller;
         }

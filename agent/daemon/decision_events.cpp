@@ -1,5 +1,6 @@
 #include "decision_events.hpp"
 
+#include "btfence/policy/rule_warnings.hpp"
 #include "btfence/policy/time_format.hpp"
 #include "enforce/suspected_spoofs.hpp"
 
@@ -63,6 +64,23 @@ audit::Event policy_event(audit::Action action, const policy::Policy* policy, st
         event.mode = policy->mode;
         event.policy_sha256 = policy->sha256;
         event.policy_path = policy->source;
+    }
+    return event;
+}
+
+audit::Event policy_loaded_event(const policy::Policy& policy, std::string message,
+                                 policy::TimePoint now) {
+    audit::Event event = policy_event(audit::Action::PolicyLoaded, &policy, std::move(message));
+    event.outcome = audit::Outcome::Success;
+    const auto warnings = policy::rule_warnings(policy, now);
+    if (!warnings.empty()) {
+        event.reason = std::to_string(warnings.size()) +
+                       (warnings.size() == 1 ? " rule can" : " rules can") +
+                       " never decide a device (btfencectl check):";
+        for (const auto& warning : warnings) {
+            event.reason += " line " + std::to_string(warning.line) + ": " + warning.message + ";";
+        }
+        event.reason.pop_back();
     }
     return event;
 }

@@ -19,6 +19,13 @@ audit::Event device_event(audit::Action action, const bluez::DeviceState& device
 /// An event with no device (policy, daemon, adapter events).
 audit::Event policy_event(audit::Action action, const policy::Policy* policy, std::string message);
 
+/// policy-loaded for `policy` (outcome Success), with `message`. Every rule that can never
+/// decide a device from `now` on (policy::rule_warnings: what `btfencectl check` warns about)
+/// goes into `reason`, so that a rule the admin relies on but that does nothing reaches the
+/// SIEM and the journal, not only a console that ran `check`. `reason` stays empty otherwise.
+audit::Event policy_loaded_event(const policy::Policy& policy, std::string message,
+                                 policy::TimePoint now);
+
 namespace enforce {
 class SuspectedSpoofs;
 }

@@ -71,6 +71,28 @@ class AGoodPolicyReload(IntegrationTest):
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+class APolicyWithARuleThatCanNeverDecide(IntegrationTest):
+    """Loaded as it is (it is valid), but the rule that does nothing is named where the admin
+    and the SIEM look: the policy-loaded event's reason and btfenced's log."""
+
+    def test_is_loaded_and_the_dead_rule_is_named_in_the_event_and_the_log(self):
+        first = self.wait_for_audit("policy-loaded")
+        self.assertNotIn("reason", first["event"], "the harness policy has no dead rule")
+        mark = self.audit.mark()
+        every_other = {"id": "no-other-devices", "verdict": "deny", "class": ["other"]}
+        sha = self.write_policy(make_policy(rules=[FIDO_RULE, every_other, KEYBOARD_RULE]),
+                                atomic=True)
+        event = self.wait_for_audit("policy-loaded", since=mark, btfence__policy__sha256=sha)
+        self.assertIn("1 rule can never decide a device", event["event"]["reason"])
+        self.assertIn('rule "keyboards" is never reached: rule "no-other-devices"',
+                      event["event"]["reason"])
+        self.wait(lambda: 'rule "keyboards" is never reached' in self.daemon.stderr_text(), 10,
+                  "the warning in btfenced's log")
+        # Loaded, not rejected: the keyboard is refused by the earlier rule.
+        self.assertEqual(self.fake.simulate_pairing(self.add_keyboard(KEYBOARD), "justworks"),
+                         REJECTED)
+
+
 class ABadPolicyReload(IntegrationTest):
     def setUp(self):
         super().setUp()
