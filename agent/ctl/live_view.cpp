@@ -183,7 +183,8 @@ std::string render_status(const Dict& status) {
     out << "Started:         " << instant(seconds_of(status, "started_at")) << '\n';
     out << "bluetoothd:      " << text(status, "bluez") << '\n';
     out << "Default agent:   " << text(status, "default_agent") << '\n';
-    out << "Lockdown:        " << text(status, "lockdown") << '\n';
+    out << "Lockdown:        " << text(status, "lockdown") << " (org.bluez D-Bus), "
+        << text(status, "profile_lockdown") << " (profiles)\n";
     out << "Posture:         " << text(status, "posture") << '\n';
     if (const auto it = status.find("adapters");
         it != status.end() && it->second.peekValueType() == "aa{sv}") {

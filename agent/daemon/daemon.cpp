@@ -7,6 +7,7 @@
 
 #include "bluez/names.hpp"
 #include "decision_events.hpp"
+#include "lockdown_state.hpp"
 
 namespace btfence {
 namespace {
@@ -84,6 +85,13 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
     board_.probe_running = [this](const std::string& path) { return verifier_.probing(path); };
     board_.holds_default_agent = [this]() -> std::optional<bool> {
         return registration_.holds_default_agent();
+    };
+    // Read at each Status call (rare): the admin may enable either lockdown at any time.
+    board_.lockdown = []() -> std::optional<std::string> {
+        return std::string(lockdown::to_string(lockdown::read_lockdown_state("/").dbus));
+    };
+    board_.profile_lockdown = []() -> std::optional<std::string> {
+        return std::string(lockdown::to_string(lockdown::read_lockdown_state("/").profiles));
     };
     board_.posture = [this]() -> std::optional<std::string> {
         return posture_ != nullptr ? posture_->summary() : std::nullopt;

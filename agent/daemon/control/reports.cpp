@@ -126,6 +126,7 @@ Dict status_report(const StatusInputs& in) {
         {"default_agent", sdbus::Variant(tri_state(in.board.holds_default_agent))},
         {"adapters", sdbus::Variant(adapters)},
         {"lockdown", sdbus::Variant(text_or_unknown(in.board.lockdown))},
+        {"profile_lockdown", sdbus::Variant(text_or_unknown(in.board.profile_lockdown))},
         {"posture", sdbus::Variant(text_or_unknown(in.board.posture))},
         {"devices_known", sdbus::Variant(static_cast<std::uint32_t>(in.mirror.device_count()))},
         {"exemptions_allowed", sdbus::Variant(policy.exemptions.allowed)},
