@@ -4,10 +4,14 @@ allowed one kept (docs/architecture.md, "Calls on bluetoothd"; the fake's Inject
 
 import unittest
 
-from harness import ACCEPTED, REJECTED, IntegrationTest
+from harness import ACCEPTED, FIDO_RULE, REJECTED, IntegrationTest, make_policy
 
 KEYBOARD = "AA:BB:CC:DD:EE:01"
 KEY = "C0:FF:EE:00:00:01"
+KEYBOARD_RULE = {"id": "keyboards", "verdict": "allow", "class": ["other"],
+                 "address": [KEYBOARD], "reason": "INC-1234"}
+FIDO_SERVICE = "0000fffd-0000-1000-8000-00805f9b34fb"
+ADMIN_STATUS = "org.bluez.AdminPolicyStatus1"
 
 # A short call timeout and backoff, so that a dropped call and its retries take seconds.
 FAST = ("--bluez-call-timeout-ms", "1500", "--retry-first-ms", "200", "--retry-max-ms", "1000")
@@ -139,6 +143,197 @@ class AGetManagedObjectsThatFailsAtStart(IntegrationTest):
         self.wait_for_audit("bluez-found", event__outcome="success", timeout=SLOW)
         self.assert_removed(self.keyboard, since=since)
         self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), ACCEPTED)
+
+
+class ARemoveDeviceAnsweredLateOrNever(IntegrationTest):
+    """RemoveDevice that bluetoothd never answers, or answers after btfenced's call timeout:
+    the removal is retried (a timeout is a failure like any other), ends once, and is audited
+    with what happened."""
+
+    DAEMON_ARGS = FAST
+
+    def removal_events(self, outcome):
+        self.audit.refresh()
+        return self.audit.matching("device-removed", btfence__device__address=KEYBOARD,
+                                   event__outcome=outcome)
+
+    def test_a_remove_device_never_answered_is_retried_until_the_bond_is_gone(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("RemoveDevice", "drop", path=self.adapters["hci0"], count=2)
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
+                           timeout=SLOW)
+        self.assertFalse(self.fake.object_exists(keyboard))
+        tries = self.fake.find_calls("RemoveDevice", args=[keyboard], since=since)
+        self.assertEqual([c["result"] for c in tries],
+                         ["fault:dropped", "fault:dropped", "ok"])
+        failed = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                                     event__outcome="failure")
+        self.assertIn("RemoveDevice failed", failed["event"]["reason"])
+        self.assertIn("NoReply", failed["event"]["reason"])
+        self.assertIn("retrying", failed["event"]["reason"])
+        done = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                                   event__outcome="success")
+        self.assertIn("after 2 failed attempt(s)", done["event"]["reason"])
+        self.barrier()
+        self.assertEqual(len(self.removal_events("failure")), 1, "first failure audited once")
+        self.assertEqual(len(self.removal_events("success")), 1, "the outcome audited once")
+
+    def test_a_remove_device_answered_after_the_timeout_is_retried_and_ends_once(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        # Past the 1.5 s call timeout and the retry that follows it.
+        self.fake.inject_fault("RemoveDevice", "delay", path=self.adapters["hci0"], count=1,
+                               seconds=6.0)
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)
+        late = self.wait_for_call("RemoveDevice", args=[keyboard], since=since)
+        self.assertEqual(late["result"], "fault:delayed")
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=late["seq"], result="ok",
+                           timeout=SLOW)
+        self.assertFalse(self.fake.object_exists(keyboard))
+        failed = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                                     event__outcome="failure")
+        self.assertIn("NoReply", failed["event"]["reason"])
+        done = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                                   event__outcome="success")
+        self.assertIn("after 1 failed attempt(s)", done["event"]["reason"])
+        self.barrier()
+        self.assertEqual(len(self.removal_events("success")), 1, "the outcome audited once")
+        self.assertEqual(len(self.removal_events("failure")), 1, "first failure audited once")
+
+    def test_a_remove_device_that_always_times_out_but_takes_effect_ends_the_removal(self):
+        # bluetoothd is slow, not broken: every RemoveDevice times out on btfenced's side, yet
+        # the first one removes the device when bluetoothd gets to it.
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("RemoveDevice", "delay", count=0, seconds=4.0)
+        self.fake.bypass_pair(keyboard)
+        self.wait(lambda: not self.fake.object_exists(keyboard), SLOW,
+                  lambda: "the late RemoveDevice taking effect")
+        self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
+                            event__outcome="success")
+        self.barrier()
+        self.assertEqual(len(self.removal_events("success")), 1, "the outcome audited once")
+        self.assertEqual(self.removal_events("unknown"), [])
+
+
+class ARemovalWithdrawnWhileRemoveDeviceIsInFlight(IntegrationTest):
+    """A reload allows a keyboard whose RemoveDevice bluetoothd already has (it answers within
+    the default 10 s call timeout, late): the reload cannot call the RemoveDevice back, so when
+    it removes the keyboard the audit trail says so, rather than "stopped removing"."""
+
+    DAEMON_ARGS = ("--retry-first-ms", "200", "--retry-max-ms", "1000")
+
+    def test_the_removal_that_happens_anyway_is_audited_as_a_removal(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.fake.inject_fault("RemoveDevice", "delay", path=self.adapters["hci0"], count=1,
+                               seconds=6.0)
+        since = self.fake.last_seq()
+        self.fake.bypass_pair(keyboard)
+        self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="fault:delayed")
+        mark = self.audit.mark()
+        sha = self.write_policy(make_policy(rules=[FIDO_RULE, KEYBOARD_RULE]))
+        loaded = self.wait_for_audit("policy-loaded", since=mark, btfence__policy__sha256=sha)
+        self.assertTrue(self.fake.object_exists(keyboard),
+                        "the reload must land while RemoveDevice is in flight")
+        self.wait(lambda: not self.fake.object_exists(keyboard), SLOW,
+                  lambda: "the RemoveDevice in flight taking effect")
+        self.barrier()
+        self.audit.refresh()
+        removed = self.audit.matching("device-removed", btfence__device__address=KEYBOARD)
+        self.assertEqual([e["event"]["outcome"] for e in removed], ["success"],
+                         [e["message"] for e in removed])
+        self.assertIn("RemoveDevice had already been sent", removed[0]["event"]["reason"])
+        self.assertGreater(self.audit.events.index(removed[0]), self.audit.events.index(loaded))
+        self.assertEqual(len(self.fake.find_calls("RemoveDevice", args=[keyboard], since=since)),
+                         1, "not sent again once the policy allowed the keyboard")
+
+
+class AGetManagedObjectsAnsweredLate(IntegrationTest):
+    """bluetoothd answers GetManagedObjects after btfenced's call timeout, every time until
+    the fault clears: as with an error, nothing is swept and the gate refuses meanwhile."""
+
+    DAEMON_ARGS = FAST
+
+    def prepare(self):
+        self.keyboard = self.add_keyboard(KEYBOARD, Paired=True, Bonded=True)
+        self.key = self.add_fido_key(KEY)
+        self.fake.inject_fault("GetManagedObjects", "delay", count=0, seconds=4.0)
+
+    def test_is_a_failure_the_gate_refuses_meanwhile_and_the_sweep_follows(self):
+        failed = self.wait_for_audit("bluez-found", event__outcome="failure")
+        self.assertIn("GetManagedObjects failed", failed["event"]["reason"])
+        self.assertIn("NoReply", failed["event"]["reason"])
+        mark = self.audit.mark()
+        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), REJECTED)
+        refused = self.wait_for_audit("pairing-denied", since=mark)
+        self.assertEqual(refused["rule"]["id"], "bluez-not-loaded")
+        # Late answers (they keep arriving) are not taken for the objects either.
+        self.wait(lambda: len(self.fake.find_calls("GetManagedObjects",
+                                                   result="fault:delayed")) >= 3, SLOW,
+                  lambda: "three GetManagedObjects tried")
+        self.barrier()
+        self.assertEqual(self.fake.find_calls("RemoveDevice"), [], "swept on a late answer")
+        self.assertTrue(self.fake.object_exists(self.keyboard))
+
+        since = self.fake.last_seq()
+        self.fake.clear_faults()
+        self.wait_for_audit("bluez-found", event__outcome="success", timeout=SLOW)
+        self.assert_removed(self.keyboard, since=since)
+        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), ACCEPTED)
+
+
+class AGetManagedObjectsAnsweredLateAfterARestart(IntegrationTest):
+    """bluetoothd restarts and answers GetManagedObjects slowly (within the call timeout);
+    meanwhile a keyboard bonds around the agent. Its signals arrive before the answer."""
+
+    def test_the_bond_made_meanwhile_is_removed(self):
+        self.fake.stop_bluez(release_agents=True)
+        self.fake.inject_fault("GetManagedObjects", "delay", count=1, seconds=5.0)
+        since = self.fake.last_seq()
+        mark = self.audit.mark()
+        self.fake.start_bluez()
+        self.wait_for_call("GetManagedObjects", since=since, result="fault:delayed")
+        self.wait(lambda: self.fake.object_exists(self.adapters["hci0"]), SLOW,
+                  lambda: "the adapter back")
+        keyboard = self.add_keyboard(KEYBOARD)
+        key = self.add_fido_key(KEY)
+        self.fake.bypass_pair(keyboard)
+        # Not loaded yet: no agent of btfenced's is registered with this bluetoothd, or it
+        # refuses (bluez-not-loaded). Either way the key does not pair.
+        self.assertNotEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
+        self.wait_for_audit("bluez-found", since=mark, event__outcome="success", timeout=SLOW)
+        self.assert_removed(keyboard, since=since)
+        self.wait_for_audit("device-removed", since=mark, btfence__device__address=KEYBOARD,
+                            event__outcome="success")
+        self.wait_for_call("RequestDefaultAgent", since=since, result="ok", timeout=SLOW)
+        self.assertEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
+
+
+class AServiceAllowlistAnsweredLateOrNever(IntegrationTest):
+    DAEMON_ARGS = FAST
+    ADAPTERS = (("hci0", "00:AA:01:00:00:00", {"admin_policy": True}),)
+
+    def prepare(self):
+        # The first call answers after the timeout (and takes effect then), the next two never.
+        self.fake.inject_fault("SetServiceAllowList", "delay", count=1, seconds=4.0)
+        self.fake.inject_fault("SetServiceAllowList", "drop", count=2)
+
+    def test_is_retried_until_bluetoothd_has_the_list(self):
+        hci0 = self.adapters["hci0"]
+        applied = self.wait_for_call("SetServiceAllowList", path=hci0, result="ok",
+                                     timeout=SLOW)
+        self.assertIn(FIDO_SERVICE, applied["args"][0])
+        results = [c["result"] for c in self.fake.find_calls("SetServiceAllowList")]
+        self.assertEqual(results[:3], ["fault:delayed", "fault:dropped", "fault:dropped"])
+        failed = self.wait_for_audit("service-allowlist-applied", event__outcome="failure")
+        self.assertIn("NoReply", failed["event"]["reason"])
+        self.assertIn("retrying", failed["event"]["reason"])
+        self.wait_for_audit("service-allowlist-applied", event__outcome="success")
+        self.assertEqual(sorted(str(u) for u in self.fake.adapter_property(
+            hci0, ADMIN_STATUS, "ServiceAllowList")), sorted(applied["args"][0]))
+        self.barrier()
+        self.assertEqual(self.audit.matching("tamper-detected"), [])
 
 
 class AFaultyAgentRegistration(IntegrationTest):

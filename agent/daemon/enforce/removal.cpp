@@ -27,7 +27,10 @@ std::string seconds(retry::Clock::duration delay) {
 }  // namespace
 
 void Remover::start(const bluez::DevicePath& device, RemovalPlan plan, audit::Event event) {
-    if (removals_.contains(device.str())) {
+    if (const auto it = removals_.find(device.str()); it != removals_.end()) {
+        // Under way; or withdrawn with its RemoveDevice still in flight, and denied again:
+        // then it goes on as it was (retried if that RemoveDevice fails).
+        it->second.withdrawn = false;
         return;
     }
     Removal removal{.id = next_id_++,
@@ -35,6 +38,9 @@ void Remover::start(const bluez::DevicePath& device, RemovalPlan plan, audit::Ev
                     .steps = {},
                     .step = 0,
                     .remove_sent = false,
+                    .in_flight = false,
+                    .withdrawn = false,
+                    .last_timed_out = false,
                     .backoff = retries_.backoff(),
                     .retry = {},
                     .event = std::move(event),
@@ -54,6 +60,7 @@ void Remover::run_step(Removal& removal) {
     auto answered = [this, path, id](const bluez::CallResult& error) {
         step_answered(path, id, error);
     };
+    removal.in_flight = true;
     switch (removal.steps[removal.step]) {
         case RemovalStep::Block:
             calls_.set_blocked(removal.device, true, std::move(answered));
@@ -76,13 +83,18 @@ void Remover::step_answered(const std::string& path, std::uint64_t id,
         return;  // this removal ended meanwhile (device gone, withdrawn, bluetoothd left)
     }
     Removal& removal = it->second;
+    removal.in_flight = false;
     const RemovalStep step = removal.steps[removal.step];
     if (step == RemovalStep::RemoveDevice) {
         if (!error) {
             finish(path, End::Removed);
         } else if (error->object_gone()) {
             finish(path, End::AlreadyGone, error->describe());
+        } else if (removal.withdrawn) {
+            removal.last_timed_out = error->kind() == bluez::ErrorKind::NoReply;
+            finish(path, End::Withdrawn);
         } else {
+            removal.last_timed_out = error->kind() == bluez::ErrorKind::NoReply;
             remove_failed(removal, *error);
         }
         return;
@@ -132,9 +144,17 @@ void Remover::device_gone(const std::string& device_path) {
 }
 
 void Remover::withdraw(const std::string& device_path) {
-    if (removals_.contains(device_path)) {
-        finish(device_path, End::Withdrawn);
+    const auto it = removals_.find(device_path);
+    if (it == removals_.end()) {
+        return;
     }
+    Removal& removal = it->second;
+    if (removal.in_flight && removal.steps[removal.step] == RemovalStep::RemoveDevice) {
+        // bluetoothd has the call and will act on it: say what it did once it answers.
+        removal.withdrawn = true;
+        return;
+    }
+    finish(device_path, End::Withdrawn);
 }
 
 void Remover::abandon_all() {
@@ -164,6 +184,11 @@ void Remover::finish(const std::string& path, End end, const std::string& detail
         case End::Removed:
             event.outcome = audit::Outcome::Success;
             event.reason += after.empty() ? "" : ";" + after;
+            if (removal.withdrawn) {
+                event.reason +=
+                    "; the policy in force allowed it meanwhile, but RemoveDevice had already "
+                    "been sent and bluetoothd carried it out";
+            }
             break;
         case End::AlreadyGone:
             event.outcome = audit::Outcome::Success;
@@ -179,6 +204,11 @@ void Remover::finish(const std::string& path, End end, const std::string& detail
         case End::Withdrawn:
             event.outcome = audit::Outcome::Unknown;
             event.reason += "; removal stopped" + after + ": the policy in force allows it now";
+            if (removal.last_timed_out) {
+                event.reason +=
+                    " (bluetoothd never answered the last RemoveDevice, which may still take "
+                    "effect)";
+            }
             event.message = "Stopped removing (policy now allows it): " + event.message;
             break;
         case End::Abandoned:

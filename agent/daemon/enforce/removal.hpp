@@ -12,7 +12,9 @@
 //   already gone  bluetoothd answered DoesNotExist / UnknownObject
 //   vanished      the Device1 went away before RemoveDevice was sent (another client, or the
 //                 adapter was unplugged: the device is decided again if it comes back)
-//   withdrawn     the policy in force no longer denies the device
+//   withdrawn     the policy in force no longer denies the device (with RemoveDevice in
+//                 flight, its answer is awaited first: bluetoothd acts on a call it has
+//                 received, and a removal that happens anyway is audited as a removal)
 //   abandoned     bluetoothd left the bus; its return starts a sweep that decides again
 // The first failure is audited (outcome failure, "retrying"); later ones are logged.
 //
@@ -50,15 +52,18 @@ class Remover {
     /// changes). `event` is the device-removed event of the decision; its outcome, message
     /// and reason are completed when the removal ends.
     void start(const bluez::DevicePath& device, RemovalPlan plan, audit::Event event);
+    /// A removal is under way: started, not ended, and not withdrawn.
     [[nodiscard]] bool active(const std::string& device_path) const {
-        return removals_.contains(device_path);
+        const auto it = removals_.find(device_path);
+        return it != removals_.end() && !it->second.withdrawn;
     }
     [[nodiscard]] std::size_t active_count() const { return removals_.size(); }
 
     /// The device's Device1 interface went away.
     void device_gone(const std::string& device_path);
-    /// The policy in force no longer denies the device: the removal stops (calls in flight
-    /// still complete; their answers are ignored).
+    /// The policy in force no longer denies the device: the removal stops. A Block or
+    /// Disconnect in flight completes and its answer is ignored; a RemoveDevice in flight
+    /// cannot be called back, so the removal ends with its answer (removed, or withdrawn).
     void withdraw(const std::string& device_path);
     /// bluetoothd left the bus: every removal ends as abandoned.
     void abandon_all();
@@ -69,7 +74,10 @@ class Remover {
         bluez::DevicePath device;
         std::vector<RemovalStep> steps;
         std::size_t step = 0;
-        bool remove_sent = false;  ///< RemoveDevice was sent at least once
+        bool remove_sent = false;     ///< RemoveDevice was sent at least once
+        bool in_flight = false;       ///< the current step's call has not been answered yet
+        bool withdrawn = false;       ///< the policy allows it now; RemoveDevice is in flight
+        bool last_timed_out = false;  ///< the last RemoveDevice got no answer (NoReply)
         retry::Backoff backoff;
         retry::RetryQueue::Handle retry;
         audit::Event event;

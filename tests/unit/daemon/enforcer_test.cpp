@@ -604,5 +604,68 @@ TEST(ARemovalWithABlockStep, BlocksThenDisconnectsThenRemoves) {
     EXPECT_EQ(events[0].outcome, audit::Outcome::Success);
 }
 
+// A reload that allows a device whose RemoveDevice bluetoothd already has cannot call that
+// call back: the removal ends with its answer, and the audit trail says what happened.
+struct RemovalInFlight {
+    RemovalInFlight() {
+        remover.start(device, enforce::RemovalPlan{}, audit::Event{});
+        calls.answer("Disconnect", RecordingBluezCalls::error(bluez::ErrorKind::NotConnected));
+    }
+    RecordingBluezCalls calls;
+    FakeWakeupTimer timer;
+    retry::RetryQueue retries{timer, retry::BackoffSettings{}};
+    std::vector<audit::Event> events;
+    enforce::Remover remover{calls, retries, [this](audit::Event e) { events.push_back(e); }};
+    const bluez::DevicePath device{"/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01"};
+};
+
+TEST(ARemovalWithdrawnWhileRemoveDeviceIsInFlight, IsARemovalWhenBluetoothdCarriesItOut) {
+    RemovalInFlight rig;
+    rig.remover.withdraw(rig.device.str());
+    EXPECT_TRUE(rig.events.empty()) << "not told before bluetoothd answers";
+    EXPECT_FALSE(rig.remover.active(rig.device.str()));
+    rig.calls.answer("RemoveDevice");
+    ASSERT_EQ(rig.events.size(), 1U);
+    EXPECT_EQ(rig.events[0].outcome, audit::Outcome::Success);
+    EXPECT_NE(rig.events[0].reason.find("RemoveDevice had already been sent"), std::string::npos)
+        << rig.events[0].reason;
+}
+
+TEST(ARemovalWithdrawnWhileRemoveDeviceIsInFlight, IsARemovalWhenTheDeviceVanishes) {
+    RemovalInFlight rig;
+    rig.remover.withdraw(rig.device.str());
+    rig.remover.device_gone(rig.device.str());
+    ASSERT_EQ(rig.events.size(), 1U);
+    EXPECT_EQ(rig.events[0].outcome, audit::Outcome::Success);
+    rig.calls.answer("RemoveDevice");
+    EXPECT_EQ(rig.events.size(), 1U) << "ended once";
+}
+
+TEST(ARemovalWithdrawnWhileRemoveDeviceIsInFlight, EndsWithdrawnWithoutRetryWhenItFails) {
+    RemovalInFlight rig;
+    rig.remover.withdraw(rig.device.str());
+    rig.calls.answer("RemoveDevice", RecordingBluezCalls::error(bluez::ErrorKind::NoReply));
+    ASSERT_EQ(rig.events.size(), 1U);
+    EXPECT_EQ(rig.events[0].outcome, audit::Outcome::Unknown);
+    EXPECT_NE(rig.events[0].reason.find("may still take effect"), std::string::npos)
+        << rig.events[0].reason;
+    EXPECT_FALSE(rig.timer.armed().has_value()) << "an allowed device is not removed again";
+    EXPECT_EQ(rig.remover.active_count(), 0U);
+}
+
+TEST(ARemovalWithdrawnWhileRemoveDeviceIsInFlight, GoesOnWhenTheDeviceIsDeniedAgain) {
+    RemovalInFlight rig;
+    rig.remover.withdraw(rig.device.str());
+    rig.remover.start(rig.device, enforce::RemovalPlan{}, audit::Event{});
+    EXPECT_TRUE(rig.remover.active(rig.device.str()));
+    rig.calls.answer("RemoveDevice", RecordingBluezCalls::error(bluez::ErrorKind::Failed));
+    EXPECT_TRUE(rig.timer.armed().has_value()) << "retried as any denied device's removal";
+    rig.timer.advance(std::chrono::minutes(1));
+    rig.calls.answer("RemoveDevice");
+    ASSERT_EQ(rig.events.size(), 2U) << "the first failure, then the end";
+    EXPECT_EQ(rig.events[1].outcome, audit::Outcome::Success);
+    EXPECT_EQ(rig.events[1].reason.find("already been sent"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace btfence::testing
