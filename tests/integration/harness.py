@@ -137,7 +137,7 @@ def rfc3339(epoch_seconds):
 
 def make_policy(mode="enforce", default="deny", existing_bonds="enforce", adapters=(),
                 service_allowlist="auto", extra_services=(), rules=(FIDO_RULE,), verify=False):
-    """A policy file as PRODUCT.md §3 writes it. [fido] verify is off unless asked for: the fake
+    """A policy file as docs/policy.md ("Keys") writes it. [fido] verify is off unless asked for: the fake
     serves no GATT, so a CTAP probe could only fail."""
     lines = ["[policy]", "version = 1", "mode = %s" % toml_value(mode),
              "default = %s" % toml_value(default),

@@ -138,7 +138,8 @@ void for_each_field(const Event& event, Visitor&& visit) {
             visit(name, FieldValue{value});
         }
     };
-    // PRODUCT.md §4: every event carries rule.id; events no rule decided say "none".
+    // Every event carries rule.id; events no rule decided say "none" (docs/audit-events.md,
+    // "Fields").
     visit(FieldName{"rule.id", "BTFENCE_RULE_ID", "unmapped.btfence.rule.id",
                     "the rule that decided: its id, \"default\", or \"none\" (no decision)"},
           FieldValue{event.rule_id.empty() ? kNoRuleId : std::string_view{event.rule_id}});

@@ -26,7 +26,7 @@ def btfenced_sets_the_service_allowlist_where_bluetoothd_has_admin_policy(ctx):
     """At start btfenced calls SetServiceAllowList: 0xFFFD, GAP, GATT, DIS and Battery; HID over GATT is not allowed."""
     applied = ctx.daemon.wait_for("service-allowlist-applied", since=0)
     expect(applied["event"]["outcome"] == "success", "applying failed: %s" % applied["event"]["reason"])
-    # What a fido-ble device may offer (PRODUCT.md section 3), and no extra_services.
+    # What a fido-ble device may offer (docs/policy.md, "Device classes"), and no extra_services.
     expected = sorted(btpeer.uuid128(u) for u in ("fffd", "1800", "1801", "180a", "180f"))
     allowed = btpeer.wait_until(lambda: service_allowlist(ctx), 10, "AdminPolicyStatus1.ServiceAllowList")
     expect(allowed == expected, "the allowlist is %s, not %s" % (allowed, expected))

@@ -1,7 +1,7 @@
 """Group "measure" (on demand only; not part of the e2e tier): how long a device that bonded
 behind btfenced's back keeps its link and its bond, against the real bluetoothd.
 
-A measurement, not a pass/fail bar (PRODUCT.md §6 bars live in bench/; docs/performance.md
+A measurement, not a pass/fail bar (the quality bars live in bench/; docs/performance.md
 publishes what this prints). Each run pairs a keyboard from the laptop with the user's own
 agent (Just Works started locally asks no agent, so only btfenced's post-hoc removal stops
 it) and timestamps, in this process, bluetoothd's signals for that device:

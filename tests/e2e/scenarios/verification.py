@@ -1,4 +1,4 @@
-"""Group "verification": btfenced's layer 3 (PRODUCT.md §2) against the real bluetoothd. After a
+"""Group "verification": btfenced's layer 3 (docs/verification.md) against the real bluetoothd. After a
 fido-ble device bonds, btfenced runs the real btfence-probe, which asks the device for CTAP
 authenticatorGetInfo over its FIDO GATT service; the device must answer as a passkey-capable
 FIDO2 authenticator to keep its bond, and its AAGUID can then be matched by rules.

@@ -104,7 +104,8 @@ TEST(AJsonLineOfADaemonEvent, HasRuleNoneAndNoDeviceNoAdapterNoVerdict) {
     EXPECT_EQ(line.at("event").at("action"), "policy-loaded");
     EXPECT_EQ(line.at("event").at("category"), json::array({"configuration"}));
     EXPECT_FALSE(line.at("event").contains("reason")) << "no reason given";
-    EXPECT_EQ(line.at("rule").at("id"), "none") << "PRODUCT.md §4: every event carries rule.id";
+    EXPECT_EQ(line.at("rule").at("id"), "none")
+        << "every event carries rule.id (docs/audit-events.md)";
     const json& btfence = line.at("btfence");
     EXPECT_EQ(btfence.at("mode"), "audit");
     EXPECT_EQ(btfence.at("policy").at("sha256"), "abc");
