@@ -10,7 +10,10 @@
 # 3. enforcement: the keyboard bond is removed (by the start-up sweep if the default policy
 #    enforces existing bonds, else after a policy with existing_bonds = "enforce" is renamed
 #    into place, which also proves the reload on file change)
-# 4. systemctl reload -> policy-loaded; an invalid policy -> policy-rejected, still running
+# 4. systemctl reload -> policy-loaded; an invalid policy -> policy-rejected, still running;
+#    4b. btfencectl over org.btfence1 with the real polkitd: status as root; a user without a
+#    session refused reload (auth_admin_keep) and status (allow_active), control-denied
+#    audited with the caller's uid; the shipped example rule lets a helpdesk group reload
 # 5. kill -9 -> Restart=on-failure brings it back, agent registered again
 # 6. systemctl restart bluetooth -> btfenced keeps running (same PID), bluez-lost,
 #    bluez-found, agent-registered again; a new keyboard pairing is then refused or removed
@@ -189,6 +192,42 @@ systemctl reload $UNIT
 check "invalid policy: policy-rejected logged" wait_until 10 more_events policy-rejected "$rejected"
 check "invalid policy: still active with the same PID" eval 'active $UNIT && [ "$(main_pid)" = "$pid" ]'
 cp /tmp/policy.good $POLICY.new && mv $POLICY.new $POLICY
+
+echo "== 4b. org.btfence1 and btfencectl with the real polkitd and the shipped polkit actions"
+# Root is allowed without asking polkit; everyone else is asked with the caller's bus name.
+# The refusals must be polkitd's own answers ("requires authentication", "says no"), not the
+# fail-closed answer btfenced gives when polkit cannot be asked.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+sha=$(sha256sum $POLICY | cut -d' ' -f1)
+check "btfencectl status --json as root: exit 0" eval 'btfencectl status --json > /tmp/status.json'
+check "status --json: enforcing, bluez present, the policy file's SHA-256" $PY -c '
+import json, sys
+s = json.load(open("/tmp/status.json"))
+sys.exit(not (s["format_version"] == 1 and s["enforcing"] is True and s["bluez"] == "present"
+              and s["policy_sha256"] == sys.argv[1]))' "$sha"
+denied=$(events control-denied)
+as_nobody btfencectl reload > /tmp/reload.out 2>&1; rc=$?
+cat /tmp/reload.out
+check "reload as uid 65534 (no session): exit 4, not authorized" [ "$rc" = 4 ]
+check "the refusal names org.btfence1.reload and is polkitd's (auth_admin_keep)" \
+    grep -qF "org.btfence1.reload (polkit requires authentication" /tmp/reload.out
+check "journal: control-denied naming uid 65534" wait_until 10 eval \
+    'more_events control-denied '"$denied"' && journal_has control-denied "\"BTFENCE_CALLER_UID\":\"65534\""'
+as_nobody btfencectl status > /tmp/read.out 2>&1; rc=$?
+cat /tmp/read.out
+check "status as uid 65534 (no active session): exit 4, polkitd says no to org.btfence1.read" \
+    eval '[ "$rc" = 4 ] && grep -qF "org.btfence1.read (polkit says no for uid 65534" /tmp/read.out'
+# The shipped example rule: members of btfence-helpdesk may use the API from no session.
+groupadd -f btfence-helpdesk
+id helpdesk >/dev/null 2>&1 || useradd --system --no-create-home -G btfence-helpdesk helpdesk
+install -m 0644 /usr/share/doc/btfence/examples/polkit/50-btfence-helpdesk.rules /etc/polkit-1/rules.d/
+loaded=$(events policy-loaded)
+helpdesk_reload() { setpriv --reuid=helpdesk --regid=helpdesk --init-groups btfencectl reload >/tmp/reload.out 2>&1; }
+check "with the example rule (polkitd rereads rules.d): reload as helpdesk exits 0" wait_until 20 helpdesk_reload
+cat /tmp/reload.out
+check "journal: policy-loaded names the helpdesk caller's uid" wait_until 10 eval \
+    'more_events policy-loaded '"$loaded"' && journal_has policy-loaded "\"BTFENCE_CALLER_UID\":\"$(id -u helpdesk)\""'
+rm -f /etc/polkit-1/rules.d/50-btfence-helpdesk.rules
 
 echo "== 5. kill -9"
 pid=$(main_pid); restarts=$(prop $UNIT NRestarts); registered=$(events agent-registered)
