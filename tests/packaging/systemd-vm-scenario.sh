@@ -14,6 +14,9 @@
 #    4b. btfencectl over org.btfence1 with the real polkitd: status as root; a user without a
 #    session refused reload (auth_admin_keep) and status (allow_active), control-denied
 #    audited with the caller's uid; the shipped example rule lets a helpdesk group reload
+#    4c. the helpdesk story: a keyboard refused; a helpdesk member (no root, no session)
+#    exempts it for two minutes; it pairs and is kept; at expiry it is removed; status and
+#    devices, read as that member, show each step; the audit trail names the member's uid
 # 5. kill -9 -> Restart=on-failure brings it back, agent registered again
 # 6. systemctl restart bluetooth -> btfenced keeps running (same PID), bluez-lost,
 #    bluez-found, agent-registered again; a new keyboard pairing is then refused or removed
@@ -79,6 +82,8 @@ gone_or_unpaired() {
     [ "$paired" = "b false" ] && [ "$bonded" = "b false" ]
 }
 bonded() { [ "$(device_prop "$1" Bonded)" = "b true" ]; }
+# refused: a pairing-denied or device-removed since the counts in $denied and $removed were taken
+refused() { more_events pairing-denied "$denied" || more_events device-removed "$removed"; }
 
 diagnose() {
     echo "---- diagnostics: systemctl status $UNIT"
@@ -227,6 +232,112 @@ check "with the example rule (polkitd rereads rules.d): reload as helpdesk exits
 cat /tmp/reload.out
 check "journal: policy-loaded names the helpdesk caller's uid" wait_until 10 eval \
     'more_events policy-loaded '"$loaded"' && journal_has policy-loaded "\"BTFENCE_CALLER_UID\":\"$(id -u helpdesk)\""'
+
+echo "== 4c. the helpdesk story: a keyboard refused, exempted for two minutes by a helpdesk member, kept, removed at expiry"
+# The helpdesk member of 4b (example polkit rule still installed) grants the exemption as a
+# non-root caller; the audit trail must name that uid. The laptop is hci1, the keyboard hci0.
+# One bluetoothd serves both controllers, so btfenced also answers for hci0's side of the
+# pairing: rule vm-peer-side allows that side (it plays the remote device, not the laptop).
+HELPDESK_UID=$(id -u helpdesk)
+as_helpdesk() { setpriv --reuid=helpdesk --regid=helpdesk --init-groups "$@"; }
+# laptop_view: "VERDICT RULE BONDED" of the keyboard as hci1 sees it, from `btfencectl devices
+# --json` run as the helpdesk member, or "absent"
+laptop_view() {
+    as_helpdesk btfencectl devices --json | $PY -c '
+import json, sys
+devices = [d for d in json.load(sys.stdin)["devices"]
+           if d["address"] == sys.argv[1] and d["adapter"] == "hci1"]
+print(" ".join([devices[0]["verdict"], devices[0]["rule"], str(devices[0]["bonded"]).lower()])
+      if devices else "absent")' "$A0"
+}
+status_field() {
+    as_helpdesk btfencectl status --json | $PY -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+# refusals_counted: pairings_denied + removals in status --json, read as the helpdesk member
+refusals_counted() {
+    as_helpdesk btfencectl status --json |
+        $PY -c 'import json, sys; c = json.load(sys.stdin)["counters"]; print(c["pairings_denied"] + c["removals"])'
+}
+json_file_field() { $PY -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2" 2>/dev/null; }
+forget_keyboard() {
+    busctl call org.bluez /org/bluez/hci1 org.bluez.Adapter1 RemoveDevice o "$KEYBOARD" >/dev/null 2>&1
+    busctl call org.bluez /org/bluez/hci0 org.bluez.Adapter1 RemoveDevice o "$MIRROR" >/dev/null 2>&1
+    true
+}
+loaded=$(events policy-loaded)
+cat > $POLICY.new <<'POLICY_EOF'
+# systemd-vm-scenario.sh 4c: passkeys only, helpdesk exemptions allowed
+[policy]
+version = 1
+mode = "enforce"
+default = "deny"
+existing_bonds = "enforce"
+
+[exemptions]
+allowed = true
+max_duration = "10m"
+
+[[rule]]
+id = "vm-peer-side"
+verdict = "allow"
+adapter = ["hci0"]
+reason = "package VM: hci0 plays the remote keyboard; btfenced answers for its side too"
+
+[[rule]]
+id = "fido-keys"
+verdict = "allow"
+class = ["fido-ble"]
+POLICY_EOF
+chmod 0644 $POLICY.new && mv $POLICY.new $POLICY
+check "policy with [exemptions] allowed loaded" wait_until 10 more_events policy-loaded "$loaded"
+check "status as helpdesk: exemptions allowed, none in force" \
+    eval '[ "$(status_field exemptions_allowed)" = True ] && [ "$(status_field exemptions_in_force)" = 0 ]'
+forget_keyboard
+denied=$(events pairing-denied); removed=$(events device-removed); counted=$(refusals_counted)
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
+check "without an exemption: the keyboard refused or its bond removed" wait_until 15 eval \
+    'refused && gone_or_unpaired "$KEYBOARD"'
+check "status as helpdesk: the refusal counted (pairings_denied + removals)" wait_until 10 eval \
+    '[ "$(refusals_counted)" -gt "$counted" ]'
+view=$(laptop_view)
+echo "  devices as helpdesk, the keyboard on hci1: $view"
+check "devices as helpdesk: the keyboard denied by the default, or gone" eval \
+    '[[ "$view" == "deny default "* || "$view" == absent ]]'
+granted=$(events exemption-granted)
+as_helpdesk btfencectl exempt add "$A0" --for 2m --reason "HD-4711 keyboard for a demo" --json > /tmp/exempt.json; rc=$?
+cat /tmp/exempt.json
+check "exempt add as helpdesk: exit 0" [ "$rc" = 0 ]
+rule=exemption:$(json_file_field /tmp/exempt.json id)
+expires=$(date -d "$(json_file_field /tmp/exempt.json expires)" +%s 2>/dev/null || echo 0)
+check "the grant names the helpdesk caller (uid $HELPDESK_UID)" grep -qF "uid $HELPDESK_UID" /tmp/exempt.json
+check "journal: exemption-granted with the helpdesk uid, the reason and $rule" wait_until 10 eval \
+    'more_events exemption-granted '"$granted"' && journal_has exemption-granted "\"BTFENCE_CALLER_UID\":\"$HELPDESK_UID\"" && journal_has exemption-granted HD-4711 && journal_has exemption-granted "$rule"'
+check "audit log: exemption-granted with the reason" audit_has exemption-granted HD-4711
+check "status as helpdesk: one exemption in force" [ "$(status_field exemptions_in_force)" = 1 ]
+kept=$(events bond-kept); allowed=$(events pairing-allowed)
+forget_keyboard
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
+removed=$(events device-removed)
+check "under the exemption: the keyboard bonded on hci1" bonded "$KEYBOARD"
+check "btfenced decided it under $rule (bond-kept or pairing-allowed)" wait_until 15 eval \
+    '{ more_events bond-kept '"$kept"' && journal_has bond-kept "$rule"; } || { more_events pairing-allowed '"$allowed"' && journal_has pairing-allowed "$rule"; }'
+check "devices as helpdesk: the keyboard allowed by $rule and bonded" eval '[ "$(laptop_view)" = "allow $rule true" ]'
+check "no device-removed while the exemption runs; still bonded" eval \
+    '[ "$(events device-removed)" = '"$removed"' ] && bonded "$KEYBOARD"'
+check "the exemption had not ended when that was checked" [ "$(date +%s)" -lt "$expires" ]
+echo "  waiting for the exemption to expire at $(date -d @"$expires" +%T) (now $(date +%T))"
+check "journal: exemption-expired for $rule" wait_until $((expires - $(date +%s) + 20)) \
+    journal_has exemption-expired "$rule"
+check "at expiry: the keyboard's bond removed" wait_until 15 gone_or_unpaired "$KEYBOARD"
+check "journal: device-removed for $A0 after the expiry" wait_until 10 eval \
+    'more_events device-removed '"$removed"' && journal_has device-removed "$A0"'
+check "status as helpdesk: no exemption in force" [ "$(status_field exemptions_in_force)" = 0 ]
+check "exempt list as helpdesk: empty" eval \
+    '[ "$(as_helpdesk btfencectl exempt list --json | $PY -c "import json, sys; print(len(json.load(sys.stdin)[\"exemptions\"]))")" = 0 ]'
+forget_keyboard
+loaded=$(events policy-loaded)
+cp /tmp/policy.good $POLICY.new && mv $POLICY.new $POLICY
+check "the scenario's policy back in force" wait_until 10 more_events policy-loaded "$loaded"
 rm -f /etc/polkit-1/rules.d/50-btfence-helpdesk.rules
 
 echo "== 5. kill -9"
@@ -251,7 +362,6 @@ check "journal: agent-registered again" wait_until 15 more_events agent-register
 denied=$(events pairing-denied); removed=$(events device-removed)
 echo "  a new keyboard pairing (its own agent on hci1; hci0's side asks the default agent):"
 $PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
-refused() { more_events pairing-denied "$denied" || more_events device-removed "$removed"; }
 check "refused (pairing-denied) or removed (device-removed) by btfenced" wait_until 10 refused
 check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
 
