@@ -7,8 +7,9 @@
 #   BTFENCE_SOAK_SECONDS=60 tests/soak/soak.sh
 #   BTFENCE_SOAK_SEED=1234 BTFENCE_SOAK_REPORT=/tmp/soak.json tests/soak/soak.sh
 #
-# Needs what the integration tier needs (tests/deps.txt). Not part of tests/run-all.sh; the
-# one-minute version is ctest's `soak.short` (label soak). Results: docs/reliability.md.
+# Needs what the integration tier needs (tests/deps.txt). The one-minute version is ctest's
+# `soak.short` (labels integration and soak, so tests/run-all.sh runs it). Results:
+# docs/reliability.md.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../../build}
