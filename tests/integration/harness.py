@@ -176,6 +176,18 @@ def read_text(path):
         return ""
 
 
+def terminate(process, grace=5.0):
+    """SIGTERM to a helper process the test started, SIGKILL if it outlives `grace` seconds;
+    returns once it has exited."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Waiter:
     """Iterates the GLib main context (dispatching D-Bus signals) until a condition holds."""
 
@@ -236,13 +248,7 @@ class PrivateBus:
         return data.decode().strip()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.process.stdout.close()
         self.log.close()
 
@@ -392,13 +398,7 @@ class FakeBluez:
             interface, name, dbus_interface="org.freedesktop.DBus.Properties")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.stderr.close()
 
 
@@ -501,13 +501,7 @@ class FakePolkit:
         return out
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.log.close()
 
 
