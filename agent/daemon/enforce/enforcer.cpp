@@ -140,10 +140,12 @@ void Enforcer::evaluate(const bluez::DeviceState& device, const std::string& tri
     }
 
     // existing_bonds = "keep": only the bonds recorded at btfenced's first start
-    // (grandfathered_bonds.hpp), and only while the policy says "keep".
+    // (grandfathered_bonds.hpp), and only while the policy says "keep". A device btfenced is
+    // already removing bonded after btfenced was watching (its bond appeared while bluetoothd's
+    // objects were still loading, or before a bluetoothd restart): not an existing bond.
     const bool keep = policy.existing_bonds == policy::ExistingBonds::Keep;
     if (keep && sweep != nullptr && *sweep == SweepKind::Startup &&
-        (device.facts.paired || device.facts.bonded)) {
+        (device.facts.paired || device.facts.bonded) && !remover_.active(device.path)) {
         grandfathered_.offer(device);
     }
     if (keep && grandfathered_.contains(device)) {

@@ -376,6 +376,22 @@ TEST(ExistingBondsKeep, GrandfathersBondsFoundAtStartupButNotNewOnes) {
     EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U);
 }
 
+TEST(ExistingBondsKeep, DoesNotGrandfatherABondItIsAlreadyRemoving) {
+    // The first start's sweep can come after btfenced saw a bond appear and began removing it
+    // (bluetoothd's objects answered late): that bond was made under btfenced's watch.
+    EnforcerRig rig(std::string(kPasskeyOnlyPolicy)
+                        .replace(std::string(kPasskeyOnlyPolicy).find("default"), 0,
+                                 "existing_bonds = \"keep\"\n"));
+    DeviceBuilder keyboard;
+    keyboard.uuids(kKeyboardUuids).add_to(rig.mirror);
+    rig.set_unanswered(keyboard.path(), {{"Paired", sdbus::Variant(true)}});
+    ASSERT_EQ(rig.calls.count("Disconnect"), 1U) << "the removal is under way";
+    rig.sweep(enforce::SweepKind::Startup);
+    EXPECT_EQ(rig.enforcer.grandfathered_count(), 0U);
+    EXPECT_EQ(rig.count(audit::Action::BondKept), 0U);
+    EXPECT_EQ(rig.calls.count("RemoveDevice"), 1U) << "the removal goes on";
+}
+
 TEST(ExistingBondsEnforce, RemovesDeniedBondsAtTheStartupSweep) {
     EnforcerRig rig(kPasskeyOnlyPolicy);
     rig.live = false;
