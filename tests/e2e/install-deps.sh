@@ -18,6 +18,9 @@ pkgs=(
   # The package scenario's audit trail (tests/packaging/systemd-vm-scenario.sh): auditd for
   # the USER_DEVICE records, rsyslog with RELP and systemd-journal-remote for delivery.
   auditd rsyslog rsyslog-relp systemd-journal-remote
+  # ... polkitd, whose answers the org.btfence1 checks (steps 4b, 4c) need; ansible-core and
+  # python3-apt (its apt module) to run the fleet role for real (step 4d).
+  polkitd ansible-core python3-apt
 )
 missing=()
 for pkg in "${pkgs[@]}"; do

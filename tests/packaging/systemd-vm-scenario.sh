@@ -17,6 +17,9 @@
 #    4c. the helpdesk story: a keyboard refused; a helpdesk member (no root, no session)
 #    exempts it for two minutes; it pairs and is kept; at expiry it is removed; status and
 #    devices, read as that member, show each step; the audit trail names the member's uid
+#    4d. the fleet's Ansible role (packaging/ansible) run for real with a local connection:
+#    policy deployed, validated, reloaded, asserted from status --json; a broken policy fails
+#    the play at validation and changes nothing; a wrong expected mode fails the assert
 # 5. kill -9 -> Restart=on-failure brings it back, agent registered again
 # 6. systemctl restart bluetooth -> btfenced keeps running (same PID), bluez-lost,
 #    bluez-found, agent-registered again; a new keyboard pairing is then refused or removed
@@ -339,6 +342,47 @@ loaded=$(events policy-loaded)
 cp /tmp/policy.good $POLICY.new && mv $POLICY.new $POLICY
 check "the scenario's policy back in force" wait_until 10 more_events policy-loaded "$loaded"
 rm -f /etc/polkit-1/rules.d/50-btfence-helpdesk.rules
+
+echo "== 4d. the fleet's Ansible role, run for real (ansible-playbook, local connection)"
+# The shipped role (packaging/ansible) as a fleet runs it, against this host: the .deb (already
+# installed: the apt task must be a no-op), a new policy validated by `btfencectl check` on the
+# host, the reload handler, and the assert on `btfencectl status --json`. Then a broken policy:
+# the play must fail at validation and leave the running policy in force.
+ANSIBLE_DIR=$SOURCE_ROOT/packaging/ansible
+FLEET=/tmp/fleet
+mkdir -p $FLEET/files $FLEET/tmp
+# ansible_become=false: the play runs as root already, and the host (the VM's /) has no sudo.
+printf '[laptops]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3 ansible_become=false\n' > $FLEET/inventory
+{ echo "# deployed by the fleet's Ansible role (systemd-vm-scenario.sh 4d)"; cat /tmp/policy.good; } > $FLEET/files/policy.toml
+fleet_play() {  # fleet_play POLICY-FILE [ansible-playbook options...]
+    local policy=$1; shift
+    ANSIBLE_LOCAL_TEMP=$FLEET/tmp ANSIBLE_REMOTE_TEMP=$FLEET/tmp ANSIBLE_NOCOLOR=1 \
+        ANSIBLE_ROLES_PATH=$ANSIBLE_DIR/roles \
+        ansible-playbook -i $FLEET/inventory "$ANSIBLE_DIR/site.yml" \
+        -e "btfence_deb=$deb" -e "btfence_policy_src=$policy" "$@" > $FLEET/play.log 2>&1
+}
+play_summary() { grep -E '^(localhost|fatal|failed:)|"msg"' $FLEET/play.log | tail -n 4; }
+fleet_sha=$(sha256sum $FLEET/files/policy.toml | cut -d' ' -f1)
+loaded=$(events policy-loaded); t=$SECONDS
+fleet_play $FLEET/files/policy.toml; rc=$?
+echo "  ansible-playbook took $((SECONDS-t)) s (rc $rc):"; play_summary
+check "the role's play succeeds (install no-op, policy deployed, reload, assert)" [ "$rc" = 0 ]
+check "the role's assert saw the host enforce the deployed digest" \
+    grep -qF "enforces policy $fleet_sha" $FLEET/play.log
+check "the deployed policy is in place" [ "$(sha256sum $POLICY | cut -d' ' -f1)" = "$fleet_sha" ]
+check "journal: policy-loaded with the deployed digest" wait_until 10 eval \
+    'more_events policy-loaded '"$loaded"' && journal_has policy-loaded "$fleet_sha"'
+printf '[policy]\nversion = 1\nmode = "enforce"\nbogus_key = 1\n' > $FLEET/files/broken.toml
+fleet_play $FLEET/files/broken.toml; rc=$?
+echo "  with a broken policy (rc $rc):"; play_summary
+check "a broken policy fails the play" [ "$rc" != 0 ]
+check "... at the validation by btfencectl check" grep -qF "failed to validate" $FLEET/play.log
+check "... and the deployed policy stays in place and in force" eval \
+    '[ "$(sha256sum $POLICY | cut -d" " -f1)" = "$fleet_sha" ] && [ "$(btfencectl status --json | $PY -c "import json, sys; print(json.load(sys.stdin)[\"policy_sha256\"])")" = "$fleet_sha" ]'
+fleet_play $FLEET/files/policy.toml -e btfence_expected_mode=audit; rc=$?
+echo "  expecting audit mode from an enforcing host (rc $rc):"; play_summary
+check "the role's assert fails a host that does not run the expected mode" \
+    eval '[ "$rc" != 0 ] && grep -qF "mode enforce, enforcing True" $FLEET/play.log'
 
 echo "== 5. kill -9"
 pid=$(main_pid); restarts=$(prop $UNIT NRestarts); registered=$(events agent-registered)
