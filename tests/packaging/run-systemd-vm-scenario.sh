@@ -22,6 +22,6 @@ if [ ${#debs[@]} -ne 1 ]; then
 fi
 deb=$(cd "$(dirname "${debs[0]}")" && pwd)/$(basename "${debs[0]}")
 echo "$(basename "$deb"), built $(date -r "$deb" '+%F %T')"
-args=(-S -t 900)
+args=(-S -t 1500)
 [ -n "$run_dir" ] && args+=(-o "$run_dir")
 exec "$root/tests/e2e/vm/run-vm.sh" "${args[@]}" -- "$here/systemd-vm-scenario.sh" "$deb"
