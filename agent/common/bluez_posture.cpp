@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "bluez_key_file.hpp"
+#include "optional_file.hpp"
 
 namespace btfence::bluez_config {
 namespace {
@@ -290,20 +288,11 @@ std::string summarize(const std::vector<PostureFinding>& findings) {
 PostureSources read_posture_files(const std::string& directory) {
     PostureSources sources;
     const auto read = [&](const char* name) -> std::optional<std::string> {
-        const std::filesystem::path path = std::filesystem::path(directory) / name;
-        std::error_code ec;
-        if (!std::filesystem::exists(path, ec)) {
-            return std::nullopt;
+        auto file = read_optional_file(std::filesystem::path(directory) / name, kMaxFileBytes);
+        if (!file.error.empty()) {
+            sources.read_errors.push_back(std::string(name) + ": " + file.error);
         }
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            sources.read_errors.push_back(std::string(name) + ": " + std::strerror(errno));
-            return std::nullopt;
-        }
-        std::string text(kMaxFileBytes, '\0');
-        in.read(text.data(), static_cast<std::streamsize>(text.size()));
-        text.resize(static_cast<std::size_t>(in.gcount()));
-        return text;
+        return std::move(file.text);
     };
     sources.main_conf = read(kMainConf);
     sources.input_conf = read(kInputConf);

@@ -1,31 +1,10 @@
 #include "lockdown_state.hpp"
 
-#include <fstream>
-#include <optional>
-#include <sstream>
-
+#include "optional_file.hpp"
 #include "profile_lockdown.hpp"
 
 namespace btfence::lockdown {
 namespace {
-
-// The file's text; nullopt when it does not exist. Throws nothing: an unreadable file is
-// reported as such, never as "not configured".
-std::optional<std::string> read_text(const std::filesystem::path& path, bool& unreadable) {
-    std::error_code error;
-    if (!std::filesystem::exists(path, error)) {
-        unreadable = static_cast<bool>(error);
-        return std::nullopt;
-    }
-    std::ifstream in(path);
-    if (!std::filesystem::is_regular_file(path, error) || !in) {
-        unreadable = true;
-        return std::nullopt;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 std::string without_comments(std::string_view xml) {
     std::string out;
@@ -87,13 +66,13 @@ LockdownState read_lockdown_state(const std::filesystem::path& root) {
     const auto under_root = [&root](std::string_view absolute) {
         return root / std::filesystem::path(absolute).relative_path();
     };
-    bool unreadable = false;
-    const auto local = read_text(under_root(kDbusLocalConfPath), unreadable);
-    state.dbus = configured(local && includes_dbus_lockdown(*local), unreadable);
-    unreadable = false;
-    const auto drop_in = read_text(under_root(kDropInPath), unreadable);
+    const auto local = read_optional_file(under_root(kDbusLocalConfPath));
+    state.dbus =
+        configured(local.text && includes_dbus_lockdown(*local.text), !local.error.empty());
+    const auto drop_in = read_optional_file(under_root(kDropInPath));
     state.profiles =
-        configured(drop_in && drop_in->find("--noplugin=") != std::string::npos, unreadable);
+        configured(drop_in.text && drop_in.text->find("--noplugin=") != std::string::npos,
+                   !drop_in.error.empty());
     return state;
 }
 
