@@ -87,11 +87,8 @@ Daemon::Daemon(loop::EventLoop& loop, sdbus::IConnection& connection,
         return registration_.holds_default_agent();
     };
     // Read at each Status call (rare): the admin may enable either lockdown at any time.
-    board_.lockdown = []() -> std::optional<std::string> {
-        return std::string(lockdown::to_string(lockdown::read_lockdown_state("/").dbus));
-    };
-    board_.profile_lockdown = []() -> std::optional<std::string> {
-        return std::string(lockdown::to_string(lockdown::read_lockdown_state("/").profiles));
+    board_.lockdowns = []() -> std::optional<lockdown::LockdownState> {
+        return lockdown::read_lockdown_state("/");
     };
     board_.posture = [this]() -> std::optional<std::string> {
         return posture_ != nullptr ? posture_->summary() : std::nullopt;

@@ -24,6 +24,13 @@ std::string text_or_unknown(const std::function<std::optional<std::string>()>& a
     return accessor().value_or(std::string(kUnknown));
 }
 
+/// One of the lockdowns read for this Status; "unknown" when the board cannot read them.
+std::string lockdown_text(const std::optional<lockdown::LockdownState>& lockdowns,
+                          lockdown::Configured lockdown::LockdownState::*which) {
+    return lockdowns ? std::string(lockdown::to_string((*lockdowns).*which))
+                     : std::string(kUnknown);
+}
+
 /// What btfence's profile allowlist (layer 4) looks like on one adapter.
 std::string service_allowlist_state(const bluez::AdapterState& adapter,
                                     const policy::Policy& policy) {
@@ -111,6 +118,8 @@ Dict status_report(const StatusInputs& in) {
         bluez = in.board.bluez_present() ? "present" : "absent";
     }
     const std::string& unavailable = in.exemptions.unavailable_reason();
+    const auto lockdowns =
+        in.board.lockdowns ? in.board.lockdowns() : std::optional<lockdown::LockdownState>{};
     return Dict{
         {"api_version", sdbus::Variant(kApiVersion)},
         {"daemon_version", sdbus::Variant(std::string(BTFENCE_VERSION))},
@@ -125,8 +134,9 @@ Dict status_report(const StatusInputs& in) {
         {"bluez", sdbus::Variant(bluez)},
         {"default_agent", sdbus::Variant(tri_state(in.board.holds_default_agent))},
         {"adapters", sdbus::Variant(adapters)},
-        {"lockdown", sdbus::Variant(text_or_unknown(in.board.lockdown))},
-        {"profile_lockdown", sdbus::Variant(text_or_unknown(in.board.profile_lockdown))},
+        {"lockdown", sdbus::Variant(lockdown_text(lockdowns, &lockdown::LockdownState::dbus))},
+        {"profile_lockdown",
+         sdbus::Variant(lockdown_text(lockdowns, &lockdown::LockdownState::profiles))},
         {"posture", sdbus::Variant(text_or_unknown(in.board.posture))},
         {"devices_known", sdbus::Variant(static_cast<std::uint32_t>(in.mirror.device_count()))},
         {"exemptions_allowed", sdbus::Variant(policy.exemptions.allowed)},

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "btfence/policy/policy.hpp"
+#include "lockdown_state.hpp"
 
 namespace btfence::control {
 
@@ -19,10 +20,9 @@ struct StatusBoard {
     std::function<bool()> bluez_present;
     /// btfenced's agent is bluetoothd's default agent (the pairing gate is in place).
     std::function<std::optional<bool>()> holds_default_agent;
-    /// The org.bluez D-Bus lockdown, as configured in files (common/lockdown_state.hpp).
-    std::function<std::optional<std::string>()> lockdown;
-    /// The profile lockdown (`btfencectl lockdown`'s drop-in), as configured in files.
-    std::function<std::optional<std::string>()> profile_lockdown;
+    /// The org.bluez D-Bus lockdown and the profile lockdown (`btfencectl lockdown`'s
+    /// drop-in), as configured in their files: both read at once.
+    std::function<std::optional<lockdown::LockdownState>()> lockdowns;
     /// The device's Bluetooth posture summary.
     std::function<std::optional<std::string>()> posture;
     /// Audit events that did not reach the audit file (queue full, disk errors).
