@@ -117,12 +117,41 @@ class InterfacesGoingAwayMidCall(IntegrationTest):
                             event__outcome="success")
 
 
-class AGetManagedObjectsThatFailsAtStart(IntegrationTest):
+class WhileBluetoothdsObjectsCannotBeRead(IntegrationTest):
+    """Base of the GetManagedObjects faults at start: a bonded keyboard and a FIDO key exist
+    before btfenced starts, and GetManagedObjects is faulted (inject_load_fault) until
+    cleared. No test of its own."""
+
     DAEMON_ARGS = FAST
 
     def prepare(self):
         self.keyboard = self.add_keyboard(KEYBOARD, Paired=True, Bonded=True)
         self.key = self.add_fido_key(KEY)
+        self.inject_load_fault()
+
+    def inject_load_fault(self):
+        raise NotImplementedError
+
+    def assert_the_gate_refuses_even_an_allowed_key(self):
+        mark = self.audit.mark()
+        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), REJECTED)
+        refused = self.wait_for_audit("pairing-denied", since=mark)
+        self.assertEqual(refused["rule"]["id"], "bluez-not-loaded")
+
+    def assert_nothing_swept(self, why):
+        self.assertEqual(self.fake.find_calls("RemoveDevice"), [], why)
+        self.assertTrue(self.fake.object_exists(self.keyboard))
+
+    def assert_the_sweep_follows_once_the_fault_clears(self):
+        since = self.fake.last_seq()
+        self.fake.clear_faults()
+        self.wait_for_audit("bluez-found", event__outcome="success", timeout=SLOW)
+        self.assert_removed(self.keyboard, since=since)
+        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), ACCEPTED)
+
+
+class AGetManagedObjectsThatFailsAtStart(WhileBluetoothdsObjectsCannotBeRead):
+    def inject_load_fault(self):
         # Until cleared: btfenced's start-up GetManagedObjects fails, again and again.
         self.fake.inject_fault("GetManagedObjects", "error", count=0,
                                name="org.freedesktop.DBus.Error.NoReply", message="busy")
@@ -131,18 +160,9 @@ class AGetManagedObjectsThatFailsAtStart(IntegrationTest):
         failed = self.wait_for_audit("bluez-found", event__outcome="failure")
         self.assertIn("GetManagedObjects", failed["event"]["reason"])
         # Even an allowed key is refused while btfenced cannot see bluetoothd's devices.
-        mark = self.audit.mark()
-        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), REJECTED)
-        refused = self.wait_for_audit("pairing-denied", since=mark)
-        self.assertEqual(refused["rule"]["id"], "bluez-not-loaded")
-        self.assertEqual(self.fake.find_calls("RemoveDevice"), [], "swept on a failed answer")
-        self.assertTrue(self.fake.object_exists(self.keyboard))
-
-        since = self.fake.last_seq()
-        self.fake.clear_faults()
-        self.wait_for_audit("bluez-found", event__outcome="success", timeout=SLOW)
-        self.assert_removed(self.keyboard, since=since)
-        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), ACCEPTED)
+        self.assert_the_gate_refuses_even_an_allowed_key()
+        self.assert_nothing_swept("swept on a failed answer")
+        self.assert_the_sweep_follows_once_the_fault_clears()
 
 
 class ARemoveDeviceAnsweredLateOrNever(IntegrationTest):
@@ -249,38 +269,25 @@ class ARemovalWithdrawnWhileRemoveDeviceIsInFlight(IntegrationTest):
                          1, "not sent again once the policy allowed the keyboard")
 
 
-class AGetManagedObjectsAnsweredLate(IntegrationTest):
+class AGetManagedObjectsAnsweredLate(WhileBluetoothdsObjectsCannotBeRead):
     """bluetoothd answers GetManagedObjects after btfenced's call timeout, every time until
     the fault clears: as with an error, nothing is swept and the gate refuses meanwhile."""
 
-    DAEMON_ARGS = FAST
-
-    def prepare(self):
-        self.keyboard = self.add_keyboard(KEYBOARD, Paired=True, Bonded=True)
-        self.key = self.add_fido_key(KEY)
+    def inject_load_fault(self):
         self.fake.inject_fault("GetManagedObjects", "delay", count=0, seconds=4.0)
 
     def test_is_a_failure_the_gate_refuses_meanwhile_and_the_sweep_follows(self):
         failed = self.wait_for_audit("bluez-found", event__outcome="failure")
         self.assertIn("GetManagedObjects failed", failed["event"]["reason"])
         self.assertIn("NoReply", failed["event"]["reason"])
-        mark = self.audit.mark()
-        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), REJECTED)
-        refused = self.wait_for_audit("pairing-denied", since=mark)
-        self.assertEqual(refused["rule"]["id"], "bluez-not-loaded")
+        self.assert_the_gate_refuses_even_an_allowed_key()
         # Late answers (they keep arriving) are not taken for the objects either.
         self.wait(lambda: len(self.fake.find_calls("GetManagedObjects",
                                                    result="fault:delayed")) >= 3, SLOW,
                   lambda: "three GetManagedObjects tried")
         self.barrier()
-        self.assertEqual(self.fake.find_calls("RemoveDevice"), [], "swept on a late answer")
-        self.assertTrue(self.fake.object_exists(self.keyboard))
-
-        since = self.fake.last_seq()
-        self.fake.clear_faults()
-        self.wait_for_audit("bluez-found", event__outcome="success", timeout=SLOW)
-        self.assert_removed(self.keyboard, since=since)
-        self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), ACCEPTED)
+        self.assert_nothing_swept("swept on a late answer")
+        self.assert_the_sweep_follows_once_the_fault_clears()
 
 
 class AGetManagedObjectsAnsweredLateAfterARestart(IntegrationTest):
