@@ -1,37 +1,41 @@
-// libFuzzer target: BlueZ's Device1 properties as btfenced decodes them (agent/daemon/bluez/
-// property_decoder.cpp), then classified. The values come from the radio (UUIDs, service
-// data, names a device chooses) through bluetoothd; their D-Bus types are bluetoothd's to
-// get right, and the decoder must survive when they are wrong.
+// libFuzzer target: BlueZ's Device1 properties as btfenced reads them off the wire and decodes
+// them (agent/daemon/bluez/property_reader.cpp, property_decoder.cpp), then classified. The
+// values come from the radio (UUIDs, service data, names a device chooses) through
+// bluetoothd; their D-Bus types are bluetoothd's to get right, and the reader and decoder must
+// survive when they are wrong.
 //
-// The seam is below the wire: sdbus-c++ 1.2 offers no way to build a Message from raw bytes,
-// so the target builds the a{sv} dictionary itself, as sdbus::Variant values of any type,
-// from a small byte language, and applies a series of updates to one device:
+// Each round is a real PropertiesChanged message (sa{sv}as, built with sd-bus on a bus that is
+// never connected), read by the same function the watch calls on every signal. Its a{sv} is
+// built from a small byte language, values of any type, applied to one device in turn:
 //   entry  := NAME TYPE VALUE          round separator: 0xFF
 //   NAME   := 0..13 a known property (UUIDs, ServiceData, Name, ...) | 14+ [len] bytes
 //   TYPE   := 0 s  1 b  2 as  3 a{sv} of ay  4 ay  5 n  6 u  7 o  8 v(v)  9 a{sv} of s  10 d
-//   string := [len] bytes (a value sd-bus refuses, e.g. invalid UTF-8, drops the entry)
-// Besides sanitizer reports it checks after every update: UUIDs are canonical, sorted and
-// unique; ServiceData keys are canonical; the address is normalised; the problem list stays
-// bounded (one per property, plus one per bad list element of the latest update) instead of
-// growing with every malformed signal; classification gives a reason.
-#include <sdbus-c++/sdbus-c++.h>
+//   string := [len] bytes (an entry sd-bus refuses, e.g. invalid UTF-8, is left out)
+// Besides sanitizer reports it checks after every update: the body is read (a well-formed
+// message never fails); UUIDs are canonical, sorted and unique; ServiceData keys are
+// canonical; the address is normalised; the problem list stays bounded (one per property,
+// plus one per bad list element of the latest update) instead of growing with every malformed
+// signal; classification gives a reason.
+#include <systemd/sd-bus.h>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "bluez/property_decoder.hpp"
+#include "bluez/property_reader.hpp"
 #include "btfence/policy/address.hpp"
 #include "btfence/policy/classification.hpp"
 #include "btfence/policy/uuid.hpp"
+#include "sd_bus_message_builder.hpp"
 
 namespace {
-
-using btfence::bluez::PropertyMap;
 
 void require(bool condition) {
     if (!condition) {
@@ -64,58 +68,111 @@ class Reader {
         data_ = data_.subspan(length);
         return out;
     }
-    std::vector<std::uint8_t> bytes() {
-        const std::string s = string();
-        return {s.begin(), s.end()};
-    }
 
   private:
     std::span<const std::uint8_t> data_;
 };
 
-// Builds one value; counts list elements for the problem bound. Throws sdbus::Error when
-// sd-bus refuses the value.
-sdbus::Variant value(Reader& in, std::size_t& elements, int depth = 0) {
+// Appends one variant; counts list elements for the problem bound. Returns false when sd-bus
+// refuses the value (the message is then unusable).
+bool value(sd_bus_message* m, Reader& in, std::size_t& elements, int depth = 0) {
     switch (in.byte() % 11) {
         case 0:
-            return sdbus::Variant(in.string());
+            return sd_bus_message_append(m, "v", "s", in.string().c_str()) >= 0;
         case 1:
-            return sdbus::Variant(static_cast<bool>(in.byte() & 1U));
+            return sd_bus_message_append(m, "v", "b", static_cast<int>(in.byte() & 1U)) >= 0;
         case 2: {
             std::vector<std::string> list;
             for (std::size_t n = in.byte() % kMaxListElements; n > 0 && !in.empty(); --n) {
                 list.push_back(in.string());
             }
             elements += list.size();
-            return sdbus::Variant(list);
+            bool ok = sd_bus_message_open_container(m, 'v', "as") >= 0 &&
+                      sd_bus_message_open_container(m, 'a', "s") >= 0;
+            for (const auto& text : list) {
+                ok = ok && sd_bus_message_append_basic(m, 's', text.c_str()) >= 0;
+            }
+            return ok && sd_bus_message_close_container(m) >= 0 &&
+                   sd_bus_message_close_container(m) >= 0;
         }
         case 3:
         case 9: {
             const bool bytes = in.peek() % 2 == 0;
-            std::map<std::string, sdbus::Variant> dict;
+            std::map<std::string, std::string> dict;
             for (std::size_t n = in.byte() % kMaxListElements; n > 0 && !in.empty(); --n) {
                 std::string key = in.string();
-                dict[key] = bytes ? sdbus::Variant(in.bytes()) : sdbus::Variant(in.string());
+                dict[key] = in.string();
             }
             elements += dict.size();
-            return sdbus::Variant(dict);
+            bool ok = sd_bus_message_open_container(m, 'v', "a{sv}") >= 0 &&
+                      sd_bus_message_open_container(m, 'a', "{sv}") >= 0;
+            for (const auto& [key, text] : dict) {
+                ok = ok && sd_bus_message_open_container(m, 'e', "sv") >= 0 &&
+                     sd_bus_message_append_basic(m, 's', key.c_str()) >= 0;
+                if (bytes) {
+                    ok = ok && sd_bus_message_open_container(m, 'v', "ay") >= 0 &&
+                         sd_bus_message_append_array(m, 'y', text.data(), text.size()) >= 0 &&
+                         sd_bus_message_close_container(m) >= 0;
+                } else {
+                    ok = ok && sd_bus_message_append(m, "v", "s", text.c_str()) >= 0;
+                }
+                ok = ok && sd_bus_message_close_container(m) >= 0;
+            }
+            return ok && sd_bus_message_close_container(m) >= 0 &&
+                   sd_bus_message_close_container(m) >= 0;
         }
-        case 4:
-            return sdbus::Variant(in.bytes());
+        case 4: {
+            const std::string bytes = in.string();
+            return sd_bus_message_open_container(m, 'v', "ay") >= 0 &&
+                   sd_bus_message_append_array(m, 'y', bytes.data(), bytes.size()) >= 0 &&
+                   sd_bus_message_close_container(m) >= 0;
+        }
         case 5: {
             const unsigned high = in.byte();
-            return sdbus::Variant(static_cast<std::int16_t>(high << 8U | in.byte()));
+            return sd_bus_message_append(
+                       m, "v", "n",
+                       static_cast<int>(static_cast<std::int16_t>(high << 8U | in.byte()))) >= 0;
         }
         case 6:
-            return sdbus::Variant(static_cast<std::uint32_t>(in.byte()));
+            return sd_bus_message_append(m, "v", "u", static_cast<unsigned>(in.byte())) >= 0;
         case 7:
-            return sdbus::Variant(sdbus::ObjectPath(in.string()));
+            return sd_bus_message_append(m, "v", "o", in.string().c_str()) >= 0;
         case 8:
-            return depth < 3 ? sdbus::Variant(value(in, elements, depth + 1))
-                             : sdbus::Variant(in.string());
+            if (depth < 3) {
+                return sd_bus_message_open_container(m, 'v', "v") >= 0 &&
+                       value(m, in, elements, depth + 1) && sd_bus_message_close_container(m) >= 0;
+            }
+            return sd_bus_message_append(m, "v", "s", in.string().c_str()) >= 0;
         default:
-            return sdbus::Variant(static_cast<double>(in.byte()));
+            return sd_bus_message_append(m, "v", "d", static_cast<double>(in.byte())) >= 0;
     }
+}
+
+// Appends one dictionary entry. sd-bus poisons a message a value was refused for, so each
+// entry is first tried on a scratch message and only appended when sd-bus took it: the round
+// goes on without it, as bluetoothd could not have sent it either.
+bool entry(const btfence::testing::OfflineBus& bus, sd_bus_message* m, Reader& in,
+           std::size_t& elements, std::string& name) {
+    const std::uint8_t selector = in.byte();
+    name = selector < kNames.size() ? kNames.at(selector) : in.string();
+    const Reader start = in;
+    {
+        btfence::testing::MessageBuilder scratch(bus, "/", "org.freedesktop.DBus.Properties",
+                                                 "PropertiesChanged");
+        std::size_t ignored = 0;
+        if (sd_bus_message_open_container(scratch.get(), 'a', "{sv}") < 0 ||
+            sd_bus_message_open_container(scratch.get(), 'e', "sv") < 0 ||
+            sd_bus_message_append_basic(scratch.get(), 's', name.c_str()) < 0 ||
+            !value(scratch.get(), in, ignored)) {
+            return false;
+        }
+    }
+    Reader again = start;
+    const bool ok = sd_bus_message_open_container(m, 'e', "sv") >= 0 &&
+                    sd_bus_message_append_basic(m, 's', name.c_str()) >= 0 &&
+                    value(m, again, elements) && sd_bus_message_close_container(m) >= 0;
+    require(ok);  // the same value was accepted a moment ago
+    return true;
 }
 
 void check(const btfence::policy::DeviceFacts& facts, const std::vector<std::string>& problems,
@@ -144,27 +201,37 @@ void check(const btfence::policy::DeviceFacts& facts, const std::vector<std::str
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const btfence::testing::OfflineBus bus;
     Reader in({data, size});
     btfence::policy::DeviceFacts facts;
     std::vector<std::string> problems;
     // Per property, the list elements of the value last applied: each may leave a problem.
     std::map<std::string, std::size_t> latest_elements;
     while (!in.empty()) {
-        PropertyMap properties;
+        btfence::testing::MessageBuilder signal(bus, "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_01",
+                                                "org.freedesktop.DBus.Properties",
+                                                "PropertiesChanged");
+        require(sd_bus_message_append_basic(signal.get(), 's', "org.bluez.Device1") >= 0 &&
+                sd_bus_message_open_container(signal.get(), 'a', "{sv}") >= 0);
         std::map<std::string, std::size_t> elements_now;
         while (!in.empty() && in.peek() != 0xFF) {
-            const std::uint8_t selector = in.byte();
-            const std::string name = selector < kNames.size() ? kNames.at(selector) : in.string();
             std::size_t elements = 0;
-            try {
-                properties[name] = value(in, elements);
-                elements_now[name] = elements;
-            } catch (const sdbus::Error&) {
-                // sd-bus refuses it (invalid UTF-8, a malformed object path): bluetoothd could
-                // not have sent it either.
+            std::string name;
+            if (entry(bus, signal.get(), in, elements, name)) {
+                // A repeated name: the reader keeps the first, the bound counts the largest.
+                elements_now[name] = std::max(elements_now[name], elements);
             }
         }
         in.byte();  // the round separator
+        require(sd_bus_message_close_container(signal.get()) >= 0 &&
+                sd_bus_message_append(signal.get(), "as", 0) >= 0);
+        btfence::bluez::PropertyMap properties;
+        try {
+            require(btfence::bluez::read_properties_changed(signal.read(), properties) ==
+                    "org.bluez.Device1");
+        } catch (const btfence::bluez::MalformedBody&) {
+            std::abort();  // a message sd-bus built and sealed is never malformed
+        }
         btfence::bluez::apply_device_properties(properties, facts, problems);
         (void)btfence::bluez::string_property(properties, "Name");
         (void)btfence::bluez::string_list_property(properties, "UUIDs");

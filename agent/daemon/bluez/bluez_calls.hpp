@@ -22,7 +22,6 @@
 
 namespace btfence::bluez {
 
-using ManagedObjects = std::map<std::string, InterfaceMap>;
 using CallResult = std::optional<BluezError>;  ///< nullopt: success
 using Done = std::function<void(const CallResult& error)>;
 using ManagedObjectsDone = std::function<void(const CallResult& error, ManagedObjects objects)>;

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "bluez/names.hpp"
+#include "bluez/property_reader.hpp"
+#include "bluez/raw_message.hpp"
 
 namespace btfence::bluez {
 namespace {
@@ -100,8 +102,9 @@ void BluezWatch::ask_name_owner() {
         });
 }
 
-bool BluezWatch::from_bluez(const sdbus::Message& message) const {
-    return !owner_.empty() && message.getSender() == owner_;
+bool BluezWatch::from_bluez(sd_bus_message* message) const {
+    const char* sender = sd_bus_message_get_sender(message);
+    return !owner_.empty() && sender != nullptr && owner_ == sender;
 }
 
 void BluezWatch::on_name_owner_changed(sdbus::Message& message) {
@@ -175,22 +178,23 @@ void BluezWatch::owner_vanished() {
 }
 
 void BluezWatch::on_interfaces_added(sdbus::Message& message) {
-    if (!from_bluez(message)) {
+    sd_bus_message* raw = RawMessage::of(message);
+    if (!from_bluez(raw)) {
         return;
     }
-    sdbus::ObjectPath path;
-    std::map<std::string, PropertyMap> interfaces;
+    InterfaceMap interfaces;
+    std::string path;
     try {
-        message >> path >> interfaces;
-    } catch (const sdbus::Error& e) {
-        listener_.malformed_signal("InterfacesAdded: " + e.getMessage());
+        path = read_interfaces_added(raw, interfaces);
+    } catch (const MalformedBody& e) {
+        listener_.malformed_signal("InterfacesAdded: " + std::string(e.what()));
         return;
     }
     mirror_.interfaces_added(path, interfaces);
 }
 
 void BluezWatch::on_interfaces_removed(sdbus::Message& message) {
-    if (!from_bluez(message)) {
+    if (!from_bluez(RawMessage::of(message))) {
         return;
     }
     sdbus::ObjectPath path;
@@ -207,67 +211,33 @@ void BluezWatch::on_interfaces_removed(sdbus::Message& message) {
     mirror_.interfaces_removed(path, interfaces);
 }
 
-namespace {
-
-// Reads a PropertiesChanged body after its interface name and says whether it changes RSSI
-// and nothing else — most signals in a crowded room. Such a signal is handled without
-// building a PropertyMap (sdbus-c++ allocates a message per Variant), which was most of the
-// cost of a flood (docs/performance.md). Throws sdbus::Error on a malformed body.
-bool changes_only_rssi(sdbus::Message& message) {
-    message.enterContainer("{sv}");
-    std::size_t entries = 0;
-    while (message.enterDictEntry("sv")) {
-        std::string key;
-        message >> key;
-        std::string type;
-        std::string contents;
-        message.peekType(type, contents);
-        if (++entries > 1 || key != "RSSI" || contents != "n") {
-            return false;
-        }
-        std::int16_t rssi = 0;
-        message.enterVariant("n");
-        message >> rssi;
-        message.exitVariant();
-        message.exitDictEntry();
-    }
-    message.clearFlags();
-    message.exitContainer();
-    std::vector<std::string> invalidated;
-    message >> invalidated;
-    return entries == 1 && invalidated.empty();
-}
-
-}  // namespace
-
 void BluezWatch::on_properties_changed(sdbus::Message& message) {
-    if (!from_bluez(message)) {
+    sd_bus_message* raw = RawMessage::of(message);
+    if (!from_bluez(raw)) {
         return;
     }
-    std::string interface;
     PropertyMap changed;
+    std::string_view interface;
     try {
-        message >> interface;
-        if (interface == kDeviceInterface) {
-            bool rssi_only = false;
-            try {
-                rssi_only = changes_only_rssi(message);
-            } catch (const sdbus::Error&) {
-                // Malformed: the full parse below reports it.
-            }
-            if (rssi_only) {
-                mirror_.heard_from(message.getPath());
-                return;
-            }
-            message.rewind(true);
-            message >> interface;
-        }
-        message >> changed;
-    } catch (const sdbus::Error& e) {
-        listener_.malformed_signal("PropertiesChanged: " + e.getMessage());
+        interface = read_properties_changed(raw, changed);
+    } catch (const MalformedBody& e) {
+        listener_.malformed_signal("PropertiesChanged: " + std::string(e.what()));
         return;
     }
-    mirror_.properties_changed(message.getPath(), interface, changed);
+    const char* path = sd_bus_message_get_path(raw);
+    if (path == nullptr) {
+        return;  // sd-bus does not deliver a signal without a path
+    }
+    if (changed.empty()) {
+        // Only properties btfenced does not read (RSSI, TxPower, ManufacturerData, a GATT
+        // value): most signals in a crowded room. Nothing was decoded or allocated; for a
+        // device it is a sign of life for the eviction order (docs/performance.md).
+        if (interface == kDeviceInterface) {
+            mirror_.heard_from(path);
+        }
+        return;
+    }
+    mirror_.properties_changed(path, std::string(interface), changed);
 }
 
 }  // namespace btfence::bluez

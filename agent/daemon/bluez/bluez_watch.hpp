@@ -5,6 +5,7 @@
 // can emit a signal that looks like BlueZ's.
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/IProxy.h>
+#include <systemd/sd-bus.h>
 
 #include <functional>
 #include <memory>
@@ -62,7 +63,7 @@ class BluezWatch {
     void owner_appeared(const std::string& owner);
     void load(std::uint64_t generation);
     void owner_vanished();
-    [[nodiscard]] bool from_bluez(const sdbus::Message& message) const;
+    [[nodiscard]] bool from_bluez(sd_bus_message* message) const;
 
     sdbus::IConnection& connection_;
     BluezCalls& calls_;

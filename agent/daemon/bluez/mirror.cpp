@@ -106,7 +106,7 @@ void BluezMirror::properties_changed(const std::string& path, const std::string&
     }
 }
 
-void BluezMirror::heard_from(const std::string& path) {
+void BluezMirror::heard_from(std::string_view path) {
     const auto it = devices_.find(path);
     if (it != devices_.end()) {
         touch(it->second);

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,8 +22,6 @@
 #include "btfence/policy/device_facts.hpp"
 
 namespace btfence::bluez {
-
-using InterfaceMap = std::map<std::string, PropertyMap>;
 
 struct AdapterState {
     std::string path;                                           ///< "/org/bluez/hci0"
@@ -88,7 +87,7 @@ class BluezMirror {
 
     /// A signal that changes nothing a decision depends on (RSSI) came for this device: it
     /// only counts as a sign of life for the eviction order. Unknown paths are ignored.
-    void heard_from(const std::string& path);
+    void heard_from(std::string_view path);
 
     /// Records a CTAP verification result; the observer hears of it as an identity change.
     void set_verification(const std::string& path, policy::Verification result);
@@ -119,7 +118,14 @@ class BluezMirror {
     bool loaded_ = false;
     MirrorObserver* observer_ = nullptr;
     std::map<std::string, AdapterState> adapters_;
-    std::unordered_map<std::string, Entry> devices_;
+    /// Looked up by string_view too: the hot path (heard_from) builds no std::string.
+    struct PathHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view path) const {
+            return std::hash<std::string_view>{}(path);
+        }
+    };
+    std::unordered_map<std::string, Entry, PathHash, std::equal_to<>> devices_;
     std::list<std::string> recency_;
 };
 

@@ -1,6 +1,7 @@
 #include "bluez/property_decoder.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "btfence/policy/address.hpp"
 #include "btfence/policy/uuid.hpp"
@@ -8,9 +9,15 @@
 namespace btfence::bluez {
 namespace {
 
-std::string mismatch(const std::string& name, std::string_view expected,
-                     const sdbus::Variant& value) {
-    return name + ": expected " + std::string(expected) + ", got " + value.peekValueType();
+// Every property apply_device_properties() and the mirror read (keep in step with them).
+constexpr std::array<std::string_view, 14> kReadProperties = {
+    "UUIDs",   "ServiceData",      "Name",    "Alias",           "AddressType",
+    "Address", "Paired",           "Bonded",  "Connected",       "Trusted",
+    "Blocked", "ServicesResolved", "Adapter", "ServiceAllowList"};
+
+std::string type_mismatch(const std::string& name, std::string_view expected,
+                          const std::string& actual) {
+    return name + ": expected " + std::string(expected) + ", got " + actual;
 }
 
 template <typename T>
@@ -24,25 +31,27 @@ bool assign_if_changed(T& field, T value) {
 
 // Applies one typed property; returns true when the stored value changed.
 template <typename T>
-bool apply_typed(const std::string& name, const sdbus::Variant& value, std::string_view signature,
+bool apply_typed(const std::string& name, const PropertyValue& value, std::string_view signature,
                  T& field, std::vector<std::string>& problems) {
     clear_problems_for(name, problems);  // one problem per property, the latest
-    if (!value.containsValueOfType<T>()) {
-        problems.push_back(mismatch(name, signature, value));
+    const T* typed = std::get_if<T>(&value);
+    if (typed == nullptr) {
+        problems.push_back(type_mismatch(name, signature, signature_of(value)));
         return false;
     }
-    return assign_if_changed(field, value.get<T>());
+    return assign_if_changed(field, *typed);
 }
 
-bool apply_uuids(const sdbus::Variant& value, policy::DeviceFacts& facts,
+bool apply_uuids(const PropertyValue& value, policy::DeviceFacts& facts,
                  std::vector<std::string>& problems) {
     clear_problems_for("UUIDs", problems);
-    if (!value.containsValueOfType<std::vector<std::string>>()) {
-        problems.push_back(mismatch("UUIDs", "as", value));
+    const auto* list = std::get_if<std::vector<std::string>>(&value);
+    if (list == nullptr) {
+        problems.push_back(type_mismatch("UUIDs", "as", signature_of(value)));
         return assign_if_changed(facts.uuids, {});
     }
     std::vector<std::string> uuids;
-    for (const auto& text : value.get<std::vector<std::string>>()) {
+    for (const auto& text : *list) {
         if (auto uuid = policy::normalize_uuid(text)) {
             uuids.push_back(std::move(*uuid));
         } else {
@@ -54,31 +63,54 @@ bool apply_uuids(const sdbus::Variant& value, policy::DeviceFacts& facts,
     return assign_if_changed(facts.uuids, std::move(uuids));
 }
 
-bool apply_service_data(const sdbus::Variant& value, policy::DeviceFacts& facts,
+bool apply_service_data(const PropertyValue& value, policy::DeviceFacts& facts,
                         std::vector<std::string>& problems) {
-    using Dict = std::map<std::string, sdbus::Variant>;
     clear_problems_for("ServiceData", problems);
-    if (!value.containsValueOfType<Dict>()) {
-        problems.push_back(mismatch("ServiceData", "a{sv}", value));
+    const auto* dict = std::get_if<ServiceDataValue>(&value);
+    if (dict == nullptr) {
+        problems.push_back(type_mismatch("ServiceData", "a{sv}", signature_of(value)));
         return assign_if_changed(facts.service_data, {});
     }
     std::map<std::string, std::vector<std::uint8_t>> data;
-    for (const auto& [key, bytes] : value.get<Dict>()) {
+    for (const auto& [key, entry] : *dict) {
         const auto uuid = policy::normalize_uuid(key);
         if (!uuid) {
             problems.push_back("ServiceData: not a UUID: '" + key.substr(0, 64) + "'");
             continue;
         }
-        if (!bytes.containsValueOfType<std::vector<std::uint8_t>>()) {
-            problems.push_back(mismatch("ServiceData[" + *uuid + "]", "ay", bytes));
+        const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&entry);
+        if (bytes == nullptr) {
+            problems.push_back(
+                type_mismatch("ServiceData[" + *uuid + "]", "ay", signature_of(entry)));
             continue;
         }
-        data[*uuid] = bytes.get<std::vector<std::uint8_t>>();
+        data[*uuid] = *bytes;
     }
     return assign_if_changed(facts.service_data, std::move(data));
 }
 
 }  // namespace
+
+std::string signature_of(const PropertyValue& value) {
+    struct Signature {
+        std::string operator()(bool /*flag*/) const { return "b"; }
+        std::string operator()(const std::string& /*text*/) const { return "s"; }
+        std::string operator()(const ObjectPathValue& /*path*/) const { return "o"; }
+        std::string operator()(const std::vector<std::string>& /*list*/) const { return "as"; }
+        std::string operator()(const ServiceDataValue& /*dict*/) const { return "a{sv}"; }
+        std::string operator()(const UnexpectedType& other) const { return other.signature; }
+    };
+    return std::visit(Signature{}, value);
+}
+
+std::string signature_of(const ServiceDataEntry& entry) {
+    const auto* other = std::get_if<UnexpectedType>(&entry);
+    return other == nullptr ? std::string("ay") : other->signature;
+}
+
+bool is_read_property(std::string_view name) {
+    return std::find(kReadProperties.begin(), kReadProperties.end(), name) != kReadProperties.end();
+}
 
 void clear_problems_for(const std::string& property, std::vector<std::string>& problems) {
     std::erase_if(problems, [&](const std::string& problem) {
@@ -91,11 +123,11 @@ std::optional<std::string> string_property(const PropertyMap& properties, const 
     if (it == properties.end()) {
         return std::nullopt;
     }
-    if (it->second.containsValueOfType<std::string>()) {
-        return it->second.get<std::string>();
+    if (const auto* text = std::get_if<std::string>(&it->second)) {
+        return *text;
     }
-    if (it->second.containsValueOfType<sdbus::ObjectPath>()) {
-        return std::string(it->second.get<sdbus::ObjectPath>());
+    if (const auto* path = std::get_if<ObjectPathValue>(&it->second)) {
+        return path->path;
     }
     return std::nullopt;
 }
@@ -103,10 +135,14 @@ std::optional<std::string> string_property(const PropertyMap& properties, const 
 std::optional<std::vector<std::string>> string_list_property(const PropertyMap& properties,
                                                              const std::string& name) {
     const auto it = properties.find(name);
-    if (it == properties.end() || !it->second.containsValueOfType<std::vector<std::string>>()) {
+    if (it == properties.end()) {
         return std::nullopt;
     }
-    return it->second.get<std::vector<std::string>>();
+    const auto* list = std::get_if<std::vector<std::string>>(&it->second);
+    if (list == nullptr) {
+        return std::nullopt;
+    }
+    return *list;
 }
 
 FactChanges apply_device_properties(const PropertyMap& properties, policy::DeviceFacts& facts,
@@ -125,13 +161,13 @@ FactChanges apply_device_properties(const PropertyMap& properties, policy::Devic
             changes.identity |= apply_typed(name, value, "s", facts.address_type, problems);
         } else if (name == "Address") {
             clear_problems_for(name, problems);
-            if (!value.containsValueOfType<std::string>()) {
-                problems.push_back(mismatch(name, "s", value));
-            } else if (auto normalized = policy::normalize_address(value.get<std::string>())) {
+            const auto* text = std::get_if<std::string>(&value);
+            if (text == nullptr) {
+                problems.push_back(type_mismatch(name, "s", signature_of(value)));
+            } else if (auto normalized = policy::normalize_address(*text)) {
                 changes.identity |= assign_if_changed(facts.address, std::move(*normalized));
             } else {
-                problems.push_back("Address: malformed '" + value.get<std::string>().substr(0, 64) +
-                                   "'");
+                problems.push_back("Address: malformed '" + text->substr(0, 64) + "'");
             }
         } else if (name == "Paired") {
             changes.engagement |= apply_typed(name, value, "b", facts.paired, problems);

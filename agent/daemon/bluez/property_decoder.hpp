@@ -2,17 +2,20 @@
 // Turns BlueZ property dictionaries (a{sv}) into typed facts. BlueZ is trusted to send the
 // documented types, but a wrong type must never crash the daemon: every mismatch is reported
 // as a problem string and the device is then treated fail-closed by the enforcer.
-#include <sdbus-c++/Types.h>
-
-#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "bluez/property_value.hpp"
 #include "btfence/policy/device_facts.hpp"
 
 namespace btfence::bluez {
 
-using PropertyMap = std::map<std::string, sdbus::Variant>;
+/// Whether btfenced reads property `name` of any BlueZ interface: Device1's that enter a
+/// decision (below), Device1.Adapter, Adapter1.Address, AdminPolicyStatus1.ServiceAllowList.
+/// The reader (bluez/property_reader.hpp) skips every other one without decoding it.
+bool is_read_property(std::string_view name);
 
 /// Which kinds of facts a property update touched.
 struct FactChanges {

@@ -6,12 +6,19 @@
 #include <utility>
 
 #include "bluez/names.hpp"
+#include "bluez/property_reader.hpp"
+#include "bluez/raw_message.hpp"
 
 namespace btfence::bluez {
 namespace {
 
 BluezError from_sdbus(const sdbus::Error& error) {
     return {error.getName(), error.getMessage()};
+}
+
+// A reply whose body is not what the method returns: a failed call (retried like any other).
+BluezError malformed_reply(const MalformedBody& error) {
+    return {"org.freedesktop.DBus.Error.InconsistentMessage", error.what()};
 }
 
 }  // namespace
@@ -142,18 +149,14 @@ void SdbusBluezCalls::get_managed_objects(ManagedObjectsDone done) {
                  done(error, {});
                  return;
              }
-             std::map<sdbus::ObjectPath, std::map<std::string, PropertyMap>> objects;
+             ManagedObjects objects;
              try {
-                 *reply >> objects;
-             } catch (const sdbus::Error& e) {
-                 done(from_sdbus(e), {});
+                 objects = read_managed_objects(RawMessage::of(*reply));
+             } catch (const MalformedBody& e) {
+                 done(malformed_reply(e), {});
                  return;
              }
-             ManagedObjects converted;
-             for (auto& [path, interfaces] : objects) {
-                 converted.emplace(path, std::move(interfaces));
-             }
-             done(std::nullopt, std::move(converted));
+             done(std::nullopt, std::move(objects));
          });
 }
 
@@ -168,9 +171,9 @@ void SdbusBluezCalls::get_device_properties(const DevicePath& device, Properties
             }
             PropertyMap properties;
             try {
-                *reply >> properties;
-            } catch (const sdbus::Error& e) {
-                done(from_sdbus(e), {});
+                properties = read_all_properties(RawMessage::of(*reply));
+            } catch (const MalformedBody& e) {
+                done(malformed_reply(e), {});
                 return;
             }
             done(std::nullopt, std::move(properties));

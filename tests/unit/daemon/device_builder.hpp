@@ -1,6 +1,5 @@
 #pragma once
 // Builds BlueZ Device1 property dictionaries the way bluetoothd sends them.
-#include <sdbus-c++/Types.h>
 
 #include <string>
 #include <vector>
@@ -23,7 +22,7 @@ struct DeviceBuilder {
     bluez::PropertyMap properties;
 
     DeviceBuilder& named(const std::string& name) {
-        properties["Name"] = sdbus::Variant(name);
+        properties["Name"] = bluez::PropertyValue(name);
         return *this;
     }
     DeviceBuilder& at(const std::string& addr) {
@@ -35,19 +34,19 @@ struct DeviceBuilder {
         return *this;
     }
     DeviceBuilder& uuids(const std::vector<std::string>& list) {
-        properties["UUIDs"] = sdbus::Variant(list);
+        properties["UUIDs"] = bluez::PropertyValue(list);
         return *this;
     }
     DeviceBuilder& flag(const std::string& name, bool value = true) {
-        properties[name] = sdbus::Variant(value);
+        properties[name] = bluez::PropertyValue(value);
         return *this;
     }
     [[nodiscard]] std::string path() const { return device_path(adapter, address); }
     [[nodiscard]] bluez::InterfaceMap interfaces() const {
         bluez::PropertyMap props = properties;
-        props["Address"] = sdbus::Variant(address);
-        props["AddressType"] = sdbus::Variant(std::string("public"));
-        props["Adapter"] = sdbus::Variant(sdbus::ObjectPath("/org/bluez/" + adapter));
+        props["Address"] = bluez::PropertyValue(address);
+        props["AddressType"] = bluez::PropertyValue(std::string("public"));
+        props["Adapter"] = bluez::ObjectPathValue{"/org/bluez/" + adapter};
         return {{"org.bluez.Device1", props}};
     }
     void add_to(bluez::BluezMirror& mirror) const { mirror.interfaces_added(path(), interfaces()); }
@@ -59,7 +58,7 @@ inline const std::vector<std::string> kKeyboardUuids = {"00001812-0000-1000-8000
 inline void add_adapter(bluez::BluezMirror& mirror, const std::string& name,
                         const std::string& address) {
     mirror.interfaces_added("/org/bluez/" + name,
-                            {{"org.bluez.Adapter1", {{"Address", sdbus::Variant(address)}}}});
+                            {{"org.bluez.Adapter1", {{"Address", bluez::PropertyValue(address)}}}});
 }
 
 }  // namespace btfence::testing

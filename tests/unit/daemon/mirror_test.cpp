@@ -24,8 +24,8 @@ TEST(TheMirror, NormalisesUuidsAndAddressesFromBluez) {
 TEST(TheMirror, RecordsWrongTypesAsProblemsInsteadOfCrashing) {
     bluez::BluezMirror mirror;
     DeviceBuilder device;
-    device.properties["Paired"] = sdbus::Variant(std::string("yes"));
-    device.properties["ServiceData"] = sdbus::Variant(std::int32_t{7});
+    device.properties["Paired"] = bluez::PropertyValue(std::string("yes"));
+    device.properties["ServiceData"] = bluez::UnexpectedType{"i"};
     device.add_to(mirror);
     const auto* state = mirror.device(device.path());
     ASSERT_NE(state, nullptr);
@@ -34,8 +34,7 @@ TEST(TheMirror, RecordsWrongTypesAsProblemsInsteadOfCrashing) {
 
     mirror.properties_changed(
         device.path(), "org.bluez.Device1",
-        {{"Paired", sdbus::Variant(true)},
-         {"ServiceData", sdbus::Variant(std::map<std::string, sdbus::Variant>{})}});
+        {{"Paired", bluez::PropertyValue(true)}, {"ServiceData", bluez::ServiceDataValue{}}});
     EXPECT_TRUE(mirror.device(device.path())->problems.empty())
         << "a well-typed value clears the problem";
 }
@@ -43,9 +42,8 @@ TEST(TheMirror, RecordsWrongTypesAsProblemsInsteadOfCrashing) {
 TEST(TheMirror, ReadsHybridServiceData) {
     bluez::BluezMirror mirror;
     DeviceBuilder phone;
-    phone.properties["ServiceData"] = sdbus::Variant(std::map<std::string, sdbus::Variant>{
-        {"0000fff9-0000-1000-8000-00805f9b34fb",
-         sdbus::Variant(std::vector<std::uint8_t>(20, 0xAB))}});
+    phone.properties["ServiceData"] = bluez::ServiceDataValue{
+        {"0000fff9-0000-1000-8000-00805f9b34fb", std::vector<std::uint8_t>(20, 0xAB)}};
     phone.add_to(mirror);
     const auto& data = mirror.device(phone.path())->facts.service_data;
     ASSERT_EQ(data.size(), 1U);
@@ -76,7 +74,7 @@ TEST(TheMirror, WhenFullForgetsTheDeviceHeardFromLeastRecentlyRssiIncluded) {
     other.at("10:00:00:00:00:02").add_to(mirror);
     // The key keeps advertising: only its RSSI changes, which no decision depends on.
     mirror.properties_changed(key.path(), "org.bluez.Device1",
-                              {{"RSSI", sdbus::Variant(std::int16_t{-50})}});
+                              {{"RSSI", bluez::UnexpectedType{"n"}}});
     DeviceBuilder newcomer;
     newcomer.at("10:00:00:00:00:03").add_to(mirror);
     EXPECT_NE(mirror.device(key.path()), nullptr) << "a device still advertising was forgotten";

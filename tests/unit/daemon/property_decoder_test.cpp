@@ -10,9 +10,9 @@ namespace {
 TEST(ThePropertyDecoder, KeepsOneProblemPerPropertyHoweverOftenItArrivesMistyped) {
     policy::DeviceFacts facts;
     std::vector<std::string> problems;
-    const PropertyMap malformed = {{"Name", sdbus::Variant(std::int32_t{1})},
-                                   {"UUIDs", sdbus::Variant(std::string("fffd"))},
-                                   {"Address", sdbus::Variant(std::string("not an address"))}};
+    const PropertyMap malformed = {{"Name", UnexpectedType{"i"}},
+                                   {"UUIDs", PropertyValue(std::string("fffd"))},
+                                   {"Address", PropertyValue(std::string("not an address"))}};
     for (int update = 0; update < 100; ++update) {
         apply_device_properties(malformed, facts, problems);
     }
@@ -23,10 +23,10 @@ TEST(ThePropertyDecoder, ReportsEachMalformedUuidOfTheLatestListOnly) {
     policy::DeviceFacts facts;
     std::vector<std::string> problems;
     apply_device_properties(
-        {{"UUIDs", sdbus::Variant(std::vector<std::string>{"nope", "fffd", "neither"})}}, facts,
+        {{"UUIDs", PropertyValue(std::vector<std::string>{"nope", "fffd", "neither"})}}, facts,
         problems);
     EXPECT_EQ(problems.size(), 2U);
-    apply_device_properties({{"UUIDs", sdbus::Variant(std::vector<std::string>{"zzz"})}}, facts,
+    apply_device_properties({{"UUIDs", PropertyValue(std::vector<std::string>{"zzz"})}}, facts,
                             problems);
     ASSERT_EQ(problems.size(), 1U);
     EXPECT_EQ(problems[0], "UUIDs: not a UUID: 'zzz'");

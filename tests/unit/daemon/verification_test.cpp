@@ -154,7 +154,7 @@ TEST(TheProbe, StartsOnlyOnceABondedConnectedKeyHasItsServicesResolved) {
         << "GATT discovery is still running: the probe would spend its budget waiting";
 
     mirror.properties_changed(key.path(), "org.bluez.Device1",
-                              {{"ServicesResolved", sdbus::Variant(true)}});
+                              {{"ServicesResolved", bluez::PropertyValue(true)}});
     EXPECT_TRUE(verify::wants_probe(policy.store().current(), *mirror.device(key.path())));
 
     policy::Verification done;

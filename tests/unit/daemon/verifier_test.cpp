@@ -89,7 +89,7 @@ class VerifierRig : public bluez::MirrorObserver {
     /// A PropertiesChanged; bluetoothd then answers the calls it caused.
     void set(const char* property, bool value) {
         mirror.properties_changed(key.path(), "org.bluez.Device1",
-                                  {{property, sdbus::Variant(value)}});
+                                  {{property, bluez::PropertyValue(value)}});
         calls.settle();
     }
     void reconnect() {
