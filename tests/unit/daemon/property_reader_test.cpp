@@ -46,6 +46,15 @@ TEST_F(ThePropertyReader, DecodesNothingForAnRssiOnlyChange) {
     EXPECT_TRUE(out.changed.empty()) << "RSSI and TxPower enter no decision";
 }
 
+TEST_F(ThePropertyReader, SkipsAnRssiOfAnotherTypeAndReadsWhatFollows) {
+    auto signal = properties_changed();
+    signal.append("sa{sv}as", "org.bluez.Device1", 3, "RSSI", "i", std::int32_t{-60}, "TxPower",
+                  "s", "loud", "Paired", "b", 1, 0);
+    const Decoded out = decode(signal);
+    EXPECT_EQ(out.changed.size(), 1U);
+    EXPECT_TRUE(out.facts.paired);
+}
+
 TEST_F(ThePropertyReader, ReadsTheDocumentedTypes) {
     auto signal = properties_changed();
     signal.append("sa{sv}", "org.bluez.Device1", 5, "UUIDs", "as", 2,
