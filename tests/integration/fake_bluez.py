@@ -57,6 +57,9 @@ Control interface `org.btfence.test.FakeBluez1` at /org/btfence/test (on the con
         NO coercion: publishes exactly the D-Bus types the caller sent (malformed types,
         e.g. UUIDs as a string); stored, so GetAll/GetManagedObjects return them too.
   RemoveObject(o path)       a device (or an adapter with its devices) vanishes
+  EmitRaw(o path, s interface, s member, s signature, av args)
+        one signal from org.bluez's connection with exactly this body (a body of the wrong
+        shape, e.g. PropertiesChanged as "si"); nothing stored
   AddInterface(o path, s interface, a{sv} props)
         one more interface on an object (InterfacesAdded with only it), e.g.
         org.bluez.Battery1 {Percentage y} or org.bluez.MediaControl1 {Connected b}, which
@@ -797,6 +800,11 @@ class Control(dbus.service.Object):
             self.fake.ping_peer(str(name), reply, error)
         except dbus.DBusException as failure:
             error(failure)
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="osssav", out_signature="")
+    def EmitRaw(self, path, interface, member, signature, args):
+        self.fake.require_running()
+        self.fake.emit(str(path), str(interface), str(member), str(signature), list(args))
 
     @dbus.service.method(CONTROL_IFACE, in_signature="ou", out_signature="")
     def EmitRssi(self, path, count):

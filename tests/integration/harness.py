@@ -335,6 +335,10 @@ class FakeBluez:
     def set_raw_device(self, path, props):
         self.control.SetRawDeviceProperties(path, dbus.Dictionary(props, signature="sv"))
 
+    def emit_raw(self, path, interface, member, signature, args):
+        self.control.EmitRaw(path, interface, member, signature,
+                             dbus.Array(args, signature="v"))
+
     def simulate_pairing(self, path, method, arg=""):
         return str(self.control.SimulatePairing(path, method, str(arg), timeout=60))
 

@@ -115,6 +115,22 @@ class DevicesWithMalformedProperties(IntegrationTest):
         self.fake.set_device(keyboard, Paired=True, Bonded=True)
         self.assert_removed(keyboard, since=since)
 
+    def test_a_body_of_the_wrong_shape_is_logged_and_ignored_and_nothing_is_lost(self):
+        keyboard = self.add_keyboard(KEYBOARD)
+        logged_before = len(self.daemon.stderr_text())
+        self.fake.emit_raw(keyboard, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                           "si", [dbus.String("org.bluez.Device1"), dbus.Int32(1)])
+        self.fake.emit_raw("/", "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "o",
+                           [dbus.ObjectPath(keyboard)])
+        self.barrier()
+        new_log = self.daemon.stderr_text()[logged_before:]
+        self.assertIn("PropertiesChanged: body is 'si', expected 'sa{sv}'", new_log)
+        self.assertIn("InterfacesAdded: body is 'o', expected 'oa{sa{sv}}'", new_log)
+        # The watch goes on: the next well-formed change is enforced.
+        since = self.fake.last_seq()
+        self.fake.set_device(keyboard, Paired=True, Bonded=True)
+        self.assert_removed(keyboard, since=since)
+
 
 if __name__ == "__main__":
     unittest.main()
