@@ -9,11 +9,29 @@
 namespace btfence::bluez {
 namespace {
 
-// Every property apply_device_properties() and the mirror read (keep in step with them).
-constexpr std::array<std::string_view, 14> kReadProperties = {
-    "UUIDs",   "ServiceData",      "Name",    "Alias",           "AddressType",
-    "Address", "Paired",           "Bonded",  "Connected",       "Trusted",
-    "Blocked", "ServicesResolved", "Adapter", "ServiceAllowList"};
+// Every property apply_device_properties() and the mirror read (keep in step with them), with
+// the type BlueZ documents for it (bluez 5.66 doc/device-api.txt, adapter-api.txt,
+// admin-policy-api.txt).
+struct ReadProperty {
+    std::string_view name;
+    const char* type;
+};
+constexpr std::array<ReadProperty, 14> kReadProperties = {{
+    {"UUIDs", "as"},
+    {"ServiceData", "a{sv}"},
+    {"Name", "s"},
+    {"Alias", "s"},
+    {"AddressType", "s"},
+    {"Address", "s"},
+    {"Paired", "b"},
+    {"Bonded", "b"},
+    {"Connected", "b"},
+    {"Trusted", "b"},
+    {"Blocked", "b"},
+    {"ServicesResolved", "b"},
+    {"Adapter", "o"},
+    {"ServiceAllowList", "as"},
+}};
 
 std::string type_mismatch(const std::string& name, std::string_view expected,
                           const std::string& actual) {
@@ -108,8 +126,13 @@ std::string signature_of(const ServiceDataEntry& entry) {
     return other == nullptr ? std::string("ay") : other->signature;
 }
 
-bool is_read_property(std::string_view name) {
-    return std::find(kReadProperties.begin(), kReadProperties.end(), name) != kReadProperties.end();
+const char* documented_type(std::string_view name) {
+    for (const auto& property : kReadProperties) {
+        if (property.name == name) {
+            return property.type;
+        }
+    }
+    return nullptr;
 }
 
 void clear_problems_for(const std::string& property, std::vector<std::string>& problems) {

@@ -12,10 +12,11 @@
 
 namespace btfence::bluez {
 
-/// Whether btfenced reads property `name` of any BlueZ interface: Device1's that enter a
-/// decision (below), Device1.Adapter, Adapter1.Address, AdminPolicyStatus1.ServiceAllowList.
-/// The reader (bluez/property_reader.hpp) skips every other one without decoding it.
-bool is_read_property(std::string_view name);
+/// The D-Bus type BlueZ documents for property `name` ("as", "b", ...) if btfenced reads it
+/// — Device1's that enter a decision (below), Device1.Adapter, Adapter1.Address,
+/// AdminPolicyStatus1.ServiceAllowList — else nullptr. The reader (bluez/property_reader.hpp)
+/// skips every other property without decoding it.
+const char* documented_type(std::string_view name);
 
 /// Which kinds of facts a property update touched.
 struct FactChanges {

@@ -2,9 +2,9 @@
 // Reads BlueZ's property dictionaries (a{sv}) straight from an sd-bus message into
 // btfenced's typed values (bluez/property_value.hpp): InterfacesAdded, PropertiesChanged,
 // GetManagedObjects and Properties.GetAll, one reader for all. Only the properties btfenced
-// reads (is_read_property()) are decoded; every other one — RSSI, TxPower, ManufacturerData,
-// the GATT objects' values — is skipped unread, so a signal that carries nothing else costs
-// no allocation. A value of a type other than b, s, o, as or a{sv} is kept as its signature
+// reads (documented_type()) are decoded; every other one — RSSI, TxPower, ManufacturerData,
+// the GATT objects' values — is skipped unread, so a signal that carries nothing else builds
+// nothing. A value of a type other than b, s, o, as or a{sv} is kept as its signature
 // (UnexpectedType) for the decoder to report; the reader itself fails only when the body is
 // not the message's documented shape, with MalformedBody.
 #include <systemd/sd-bus.h>
