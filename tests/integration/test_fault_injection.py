@@ -259,6 +259,9 @@ class ARemovalWithdrawnWhileRemoveDeviceIsInFlight(IntegrationTest):
         self.wait(lambda: not self.fake.object_exists(keyboard), SLOW,
                   lambda: "the RemoveDevice in flight taking effect")
         self.barrier()
+        # The barrier says btfenced has handled everything; its audit writer thread may still
+        # be writing the line (audit/background_sink.hpp).
+        self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD)
         self.audit.refresh()
         removed = self.audit.matching("device-removed", btfence__device__address=KEYBOARD)
         self.assertEqual([e["event"]["outcome"] for e in removed], ["success"],
