@@ -230,7 +230,7 @@ void BluezWatch::on_properties_changed(sdbus::Message& message) {
     }
     if (changed.empty()) {
         // Only properties btfenced does not read (RSSI, TxPower, ManufacturerData, a GATT
-        // value): most signals in a crowded room. Nothing was decoded or allocated; for a
+        // value): most signals in a crowded room. btfenced built nothing for it; for a
         // device it is a sign of life for the eviction order (docs/performance.md).
         if (interface == kDeviceInterface) {
             mirror_.heard_from(path);
