@@ -31,6 +31,11 @@
 #    (tests/fido-authenticator/virtual_authenticator.py, ctap2-rk) paired from hci1 with the
 #    user's own agent is probed by the installed btfence-probe: verification-passed in the
 #    journal and the audit log, bond kept; then a U2F-only key: verification-failed, removed
+# 7b. profile lockdown: with the drop-in `btfencectl lockdown` prints installed for
+#    bluetooth.service (bluetoothd's command line has --noplugin=input,hog,...), a key that
+#    reveals HID over GATT after bonding (tests/packaging/vm_hid_reveal.py) bonds, reveals
+#    HID, gets no HID or input device from the kernel (its uevents), and btfenced blocks and
+#    removes it (suspected-spoof, device-blocked, device-removed); the drop-in removed again
 # 8. apt-get remove stops it; apt-get purge removes /etc/btfence, /var/log/btfence and
 #    /var/lib/btfence (run after 9)
 # 9. delivery: journald -> rsyslog imjournal -> RELP -> a collector rsyslogd writing JSON,
@@ -582,6 +587,48 @@ if [ $FAIL -ne 0 ]; then
     echo "---- journal: probe, SIGSYS, AccessDenied"
     journalctl --no-pager -o short-monotonic | grep -iE 'probe|SIGSYS|status=31|AccessDenied|seccomp' | tail -n 30
 fi
+
+echo "== 7b. Profile lockdown: bluetoothd started without the plugins the policy never allows"
+# A "key" on hci0 advertises and serves only 0xFFFD, bonds with the laptop (hci1), then serves
+# HID over GATT as well (tests/packaging/vm_hid_reveal.py). Without the drop-in bluetoothd's
+# hog plugin opens /dev/uhid and may create a HID device before btfenced removes the key; with
+# the drop-in printed by `btfencectl lockdown` there is no hog plugin to create one. The helper
+# makes both ends forget each other before and after each run: a stale bond on the key's side
+# made the pairing fail (AuthenticationFailed) when this check first ran (docs/security.md).
+REVEAL=$HERE/vm_hid_reveal.py
+DROPIN=/etc/systemd/system/bluetooth.service.d/btfence-lockdown.conf
+json_field() { $PY -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$1" "$2"; }
+bluetoothd_cmdline() { tr '\0' ' ' < "/proc/$(prop bluetooth.service MainPID)/cmdline"; }
+restart_bluetooth() {
+    local found
+    found=$(events bluez-found)
+    systemctl daemon-reload && systemctl restart bluetooth.service &&
+        wait_until 20 eval 'powered hci0 && powered hci1' && wait_until 15 more_events bluez-found "$found"
+}
+without=$($PY "$REVEAL" --laptop hci1 --key hci0 --timeout 40 | tail -n 1)
+echo "  without the drop-in: $without"
+mkdir -p "$(dirname $DROPIN)"
+check "btfencectl lockdown prints the drop-in for the installed policy" eval 'btfencectl lockdown > $DROPIN'
+check "bluetooth restarted with it, controllers powered, btfenced found bluetoothd again" restart_bluetooth
+check "the drop-in is in effect: bluetoothd runs with --noplugin=input,hog,..." \
+    eval 'bluetoothd_cmdline | grep -q -- "--noplugin=input,hog,"'
+spoof=$(events suspected-spoof); blocked=$(events device-blocked); removed=$(events device-removed)
+with=$($PY "$REVEAL" --laptop hci1 --key hci0 --timeout 40 | tail -n 1)
+echo "  with the drop-in: $with"
+check "the key bonded, then revealed HID over GATT" \
+    eval '[ "$(json_field "$with" bonded)" = True ] && [ "$(json_field "$with" hid_revealed)" = True ]'
+check "no HID device and no input device created (kernel uevents, none lost)" eval \
+    '[ "$(json_field "$with" hid_devices)" = "[]" ] && [ "$(json_field "$with" input_devices)" = "[]" ] &&
+     [ "$(json_field "$with" uevents_lost)" = False ]'
+check "btfenced: suspected-spoof for $A0 (claimed FIDO, revealed HID)" \
+    wait_until 20 new_event_has suspected-spoof "$spoof" "$A0"
+check "btfenced: device-blocked, then device-removed for $A0; the laptop dropped it" eval \
+    'wait_until 20 new_event_has device-blocked "$blocked" "$A0" &&
+     wait_until 20 new_event_has device-removed "$removed" "$A0" && [ "$(json_field "$with" removed)" = True ]'
+check "audit log: device-removed for $A0" audit_has device-removed "$A0"
+rm -f $DROPIN
+check "drop-in removed, bluetooth restarted without it" restart_bluetooth
+check "bluetoothd runs without --noplugin again" eval '! bluetoothd_cmdline | grep -q -- --noplugin'
 
 echo "== 9. delivery: journald -> rsyslog (imjournal) -> RELP -> collector; journal-upload -> journal-remote"
 # The configuration shipped in docs/siem/delivery, on loopback: the laptop's rsyslog forwards
