@@ -25,7 +25,8 @@
 #    bluez-found, agent-registered again; a new keyboard pairing is then refused or removed
 # 6b. the org.bluez lockdown drop-in, enabled as the admin guide says: user nobody (setpriv,
 #    real dbus-daemon policy) gets AccessDenied for RequestDefaultAgent (and succeeds without
-#    it); btfenced stays up and its status still says it holds the default agent
+#    it); btfenced stays up and its status still says it holds the default agent; a keyboard
+#    pairing then gets pairing-denied: btfenced answers as the default agent again
 # 7. CTAP verification under the hardened unit: with [fido] verify = true (the shipped default
 #    has it; the policy is rewritten to allow hci0's side by rule), a virtual FIDO key on hci0
 #    (tests/fido-authenticator/virtual_authenticator.py, ctap2-rk) paired from hci1 with the
@@ -451,9 +452,14 @@ check "with the lockdown, user nobody's RequestDefaultAgent is AccessDenied" \
 check "btfence still active with the same PID" eval 'active $UNIT && [ "$(main_pid)" = "$pid" ]'
 check "READY status: btfenced holds the default agent" \
     eval '[ "$(prop $UNIT StatusText)" = "Enforcing: btfenced holds the default pairing agent" ]'
-# Not checked here: a keyboard pairing after this step, to show that btfenced answers as the
-# default agent again. In its one run (2026-12-03) the keyboard peer's RegisterAdvertisement
-# and Pair both ended in NoReply after the dbus reload; not diagnosed yet (see docs/security.md).
+# User nobody's agent took the default (without the lockdown) and exited: bluez 5.66 falls back
+# to the previous default agent, btfenced's, and tells nobody. A pairing whose hci0 side asks
+# the default agent shows that btfenced answers it again.
+denied=$(events pairing-denied)
+$PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
+check "btfenced answers as the default agent again after the usurper left (pairing-denied)" \
+    wait_until 10 more_events pairing-denied "$denied"
+check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
 rm -f /etc/dbus-1/system-local.conf
 systemctl reload dbus.service
 
