@@ -15,7 +15,9 @@ Groups, in the order given (default: bluez btfenced):
   classic   BR/EDR pairings and an unbonded HID connection towards the laptop; needs
             dual-mode controllers (run-vm.sh -B)
   measure   (only when asked for) timings published in docs/performance.md: Paired=true of a
-            keyboard bonded behind the agent -> link down -> RemoveDevice
+            keyboard bonded behind the agent -> link down -> RemoveDevice; and which LE
+            pairings a refusing default agent of each IO capability is asked about
+            (docs/security.md)
 
 Scenarios share one VM: between them every device is disconnected and removed, every peer
 role and agent this process registered is withdrawn, and btfenced runs the group's policy.
@@ -124,7 +126,7 @@ def kernel_bug_lines():
 
 def main():
     for module in ("bluez_facts", "enforcement", "verification", "admin_policy", "classic",
-                   "removal_timing"):
+                   "removal_timing", "le_capability"):
         importlib.import_module(module)  # each registers its scenarios
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--btfenced", help="the btfenced binary under test")
