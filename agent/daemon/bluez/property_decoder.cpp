@@ -33,9 +33,12 @@ constexpr std::array<ReadProperty, 14> kReadProperties = {{
     {"ServiceAllowList", "as"},
 }};
 
-std::string type_mismatch(const std::string& name, std::string_view expected,
-                          const std::string& actual) {
-    return name + ": expected " + std::string(expected) + ", got " + actual;
+// "UUIDs: expected as, got s": the expected type is the one the reader entered the value as
+// (kReadProperties), so the two cannot disagree.
+std::string type_mismatch(const std::string& name, const PropertyValue& value) {
+    const char* expected = documented_type(name);
+    return name + ": expected " + std::string(expected != nullptr ? expected : "?") + ", got " +
+           signature_of(value);
 }
 
 template <typename T>
@@ -49,12 +52,12 @@ bool assign_if_changed(T& field, T value) {
 
 // Applies one typed property; returns true when the stored value changed.
 template <typename T>
-bool apply_typed(const std::string& name, const PropertyValue& value, std::string_view signature,
-                 T& field, std::vector<std::string>& problems) {
+bool apply_typed(const std::string& name, const PropertyValue& value, T& field,
+                 std::vector<std::string>& problems) {
     clear_problems_for(name, problems);  // one problem per property, the latest
     const T* typed = std::get_if<T>(&value);
     if (typed == nullptr) {
-        problems.push_back(type_mismatch(name, signature, signature_of(value)));
+        problems.push_back(type_mismatch(name, value));
         return false;
     }
     return assign_if_changed(field, *typed);
@@ -65,7 +68,7 @@ bool apply_uuids(const PropertyValue& value, policy::DeviceFacts& facts,
     clear_problems_for("UUIDs", problems);
     const auto* list = std::get_if<std::vector<std::string>>(&value);
     if (list == nullptr) {
-        problems.push_back(type_mismatch("UUIDs", "as", signature_of(value)));
+        problems.push_back(type_mismatch("UUIDs", value));
         return assign_if_changed(facts.uuids, {});
     }
     std::vector<std::string> uuids;
@@ -86,7 +89,7 @@ bool apply_service_data(const PropertyValue& value, policy::DeviceFacts& facts,
     clear_problems_for("ServiceData", problems);
     const auto* dict = std::get_if<ServiceDataValue>(&value);
     if (dict == nullptr) {
-        problems.push_back(type_mismatch("ServiceData", "a{sv}", signature_of(value)));
+        problems.push_back(type_mismatch("ServiceData", value));
         return assign_if_changed(facts.service_data, {});
     }
     std::map<std::string, std::vector<std::uint8_t>> data;
@@ -98,8 +101,8 @@ bool apply_service_data(const PropertyValue& value, policy::DeviceFacts& facts,
         }
         const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&entry);
         if (bytes == nullptr) {
-            problems.push_back(
-                type_mismatch("ServiceData[" + *uuid + "]", "ay", signature_of(entry)));
+            problems.push_back("ServiceData[" + *uuid + "]: expected ay, got " +
+                               signature_of(entry));
             continue;
         }
         data[*uuid] = *bytes;
@@ -177,33 +180,33 @@ FactChanges apply_device_properties(const PropertyMap& properties, policy::Devic
         } else if (name == "ServiceData") {
             changes.identity |= apply_service_data(value, facts, problems);
         } else if (name == "Name") {
-            changes.identity |= apply_typed(name, value, "s", facts.name, problems);
+            changes.identity |= apply_typed(name, value, facts.name, problems);
         } else if (name == "Alias") {
-            changes.identity |= apply_typed(name, value, "s", facts.alias, problems);
+            changes.identity |= apply_typed(name, value, facts.alias, problems);
         } else if (name == "AddressType") {
-            changes.identity |= apply_typed(name, value, "s", facts.address_type, problems);
+            changes.identity |= apply_typed(name, value, facts.address_type, problems);
         } else if (name == "Address") {
             clear_problems_for(name, problems);
             const auto* text = std::get_if<std::string>(&value);
             if (text == nullptr) {
-                problems.push_back(type_mismatch(name, "s", signature_of(value)));
+                problems.push_back(type_mismatch(name, value));
             } else if (auto normalized = policy::normalize_address(*text)) {
                 changes.identity |= assign_if_changed(facts.address, std::move(*normalized));
             } else {
                 problems.push_back("Address: malformed '" + text->substr(0, 64) + "'");
             }
         } else if (name == "Paired") {
-            changes.engagement |= apply_typed(name, value, "b", facts.paired, problems);
+            changes.engagement |= apply_typed(name, value, facts.paired, problems);
         } else if (name == "Bonded") {
-            changes.engagement |= apply_typed(name, value, "b", facts.bonded, problems);
+            changes.engagement |= apply_typed(name, value, facts.bonded, problems);
         } else if (name == "Connected") {
-            changes.engagement |= apply_typed(name, value, "b", facts.connected, problems);
+            changes.engagement |= apply_typed(name, value, facts.connected, problems);
         } else if (name == "Trusted") {
-            changes.engagement |= apply_typed(name, value, "b", facts.trusted, problems);
+            changes.engagement |= apply_typed(name, value, facts.trusted, problems);
         } else if (name == "Blocked") {
-            changes.engagement |= apply_typed(name, value, "b", facts.blocked, problems);
+            changes.engagement |= apply_typed(name, value, facts.blocked, problems);
         } else if (name == "ServicesResolved") {
-            changes.engagement |= apply_typed(name, value, "b", facts.services_resolved, problems);
+            changes.engagement |= apply_typed(name, value, facts.services_resolved, problems);
         }
         // Everything else (RSSI, TxPower, ManufacturerData...) does not
         // enter a decision and is ignored: the hot path of a crowded room.
