@@ -75,10 +75,16 @@ Control interface `org.btfence.test.FakeBluez1` at /org/btfence/test (on the con
           delay  answer after options["seconds"] (the call takes effect then; a reply later
                  than the caller's timeout is discarded by its D-Bus library)
           drop   never answer; the call has no effect
+          hold   answer when the test says so (ReleaseHeld; the call takes effect then):
+                 a late answer whose lateness does not depend on how loaded the machine is
         Members (as recorded): GetManagedObjects, GetAll, Set, RemoveDevice, Disconnect,
         SetServiceAllowList, RegisterAgent, RequestDefaultAgent, UnregisterAgent. Rules are
         tried in the order injected; a call consumes the first that matches.
   ClearFaults()              every fault rule is dropped (calls dropped already stay so)
+  ReleaseHeld(s member) -> u
+        the calls of `member` held by a "hold" fault are carried out and answered now, in
+        the order received; returns how many (those of a bluetoothd that restarted since
+        died with it: not answered, not counted)
   SimulatePairing(o device, s method, s arg) -> s         [async]
         remote device starts pairing; the fake calls the default agent:
           justworks -> RequestAuthorization(o)      numeric -> RequestConfirmation(o, u arg)
@@ -298,7 +304,7 @@ class Faults:
     on one path or any (""), for `count` calls (0: until ClearFaults), from any caller but the
     one that injected it (the test's own GetManagedObjects/Get calls keep working)."""
 
-    KINDS = ("error", "delay", "drop")
+    KINDS = ("error", "delay", "drop", "hold")
 
     def __init__(self):
         self.rules = []
@@ -337,6 +343,7 @@ class Recorder:
         self.control = control
         self.calls = []
         self.faults = Faults()
+        self.held = []  # (member, answer) of the calls a "hold" fault keeps unanswered
         self.fake = None  # set by FakeBluez (a delayed answer checks bluetoothd still runs)
 
     def serve(self, interface, member, path, sender, args, action, reply, error, record=True):
@@ -368,12 +375,16 @@ class Recorder:
         elif fault["kind"] == "drop":
             self.record(interface, member, path, sender, args, "fault:dropped")
         else:
-            self.record(interface, member, path, sender, args, "fault:delayed")
+            held = fault["kind"] == "hold"
+            self.record(interface, member, path, sender, args,
+                        "fault:held" if held else "fault:delayed")
             connection = self.fake.bluez_conn if self.fake else None
 
             def answer_late():
+                """False once answered (GLib: the timeout does not repeat); None if that
+                bluetoothd is gone."""
                 if self.fake is not None and self.fake.bluez_conn is not connection:
-                    return False  # bluetoothd restarted meanwhile: that call died with it
+                    return None  # bluetoothd restarted meanwhile: that call died with it
                 try:
                     result = action()
                 except dbus.DBusException as failure:
@@ -381,7 +392,16 @@ class Recorder:
                     return False
                 reply() if result is None else reply(result)
                 return False
-            GLib.timeout_add(int(fault["seconds"] * 1000), answer_late)
+            if held:
+                self.held.append((member, answer_late))
+            else:
+                GLib.timeout_add(int(fault["seconds"] * 1000), lambda: bool(answer_late()))
+
+    def release_held(self, member):
+        """Carries out and answers the held calls of `member`; how many were answered."""
+        released = [answer for name, answer in self.held if name == member]
+        self.held = [(name, answer) for name, answer in self.held if name != member]
+        return sum(1 for answer in released if answer() is not None)
 
     def record(self, interface, member, path, sender, args, result="ok"):
         entry = (dbus.UInt32(len(self.calls) + 1), dbus.Double(time.time()),
@@ -784,6 +804,10 @@ class Control(dbus.service.Object):
     @dbus.service.method(CONTROL_IFACE, in_signature="", out_signature="")
     def ClearFaults(self):
         self.fake.recorder.faults.clear()
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="s", out_signature="u")
+    def ReleaseHeld(self, member):
+        return dbus.UInt32(self.fake.recorder.release_held(str(member)))
 
     @dbus.service.method(CONTROL_IFACE, in_signature="oss", out_signature="s",
                          async_callbacks=("reply", "error"))

@@ -365,9 +365,9 @@ class FakeBluez:
         self.control.RemoveInterfaces(path, dbus.Array(list(interfaces), signature="s"))
 
     def inject_fault(self, member, kind, path="", count=1, **options):
-        """fake_bluez.py InjectFault: `kind` "error" (name=, message=), "delay" (seconds=) or
-        "drop"; count 0 = until clear_faults(). Calls of this test's own connection are
-        never faulted."""
+        """fake_bluez.py InjectFault: `kind` "error" (name=, message=), "delay" (seconds=),
+        "drop" or "hold" (answered at release_held()); count 0 = until clear_faults(). Calls
+        of this test's own connection are never faulted."""
         typed = dbus.Dictionary({}, signature="sv")
         for key, value in options.items():
             typed[key] = dbus.Double(value) if isinstance(value, float) else dbus.String(value)
@@ -375,6 +375,10 @@ class FakeBluez:
 
     def clear_faults(self):
         self.control.ClearFaults()
+
+    def release_held(self, member):
+        """Carries out and answers the calls of `member` a "hold" fault kept; how many."""
+        return int(self.control.ReleaseHeld(member))
 
     def flood(self, count, window):
         self.control.Flood(dbus.UInt32(count), dbus.UInt32(window))
