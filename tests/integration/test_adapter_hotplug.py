@@ -23,7 +23,7 @@ class AnAdapterPluggedInLater(IntegrationTest):
 
     def test_leaves_btfenceds_agent_the_default_one(self):
         self.barrier()
-        self.assertIn((self.agent_sender, AGENT_PATH, "NoInputNoOutput", True),
+        self.assertIn((self.agent_sender, AGENT_PATH, "KeyboardOnly", True),
                       self.fake.agents())
 
     def test_is_enforced_like_the_others(self):

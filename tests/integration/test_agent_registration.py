@@ -33,7 +33,7 @@ class ARegistrationBluetoothdRefuses(IntegrationTest):
                                    predicate=lambda e: field(e, "event.outcome") == "success")
         self.assertIn("holds bluetoothd's default agent", held["message"])
         self.wait_for_notify(ENFORCING)
-        self.assertIn((self.agent_sender, "/org/btfence/agent", "NoInputNoOutput", True),
+        self.assertIn((self.agent_sender, "/org/btfence/agent", "KeyboardOnly", True),
                       self.fake.agents())
 
 

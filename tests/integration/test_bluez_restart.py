@@ -21,12 +21,12 @@ class ABluetoothdRestart(IntegrationTest):
         self.wait_for_audit("bluez-found", since=mark)
         register = self.wait_for_call("RegisterAgent", since=since, sender=self.agent_sender,
                                       result="ok")
-        self.assertEqual(register["args"], [AGENT_PATH, "NoInputNoOutput"])
+        self.assertEqual(register["args"], [AGENT_PATH, "KeyboardOnly"])
         default = self.wait_for_call("RequestDefaultAgent", since=register["seq"],
                                      sender=self.agent_sender, result="ok")
         self.assertEqual(default["args"], [AGENT_PATH])
         self.wait_for_audit("agent-registered", since=mark)
-        self.wait(lambda: (self.agent_sender, AGENT_PATH, "NoInputNoOutput", True)
+        self.wait(lambda: (self.agent_sender, AGENT_PATH, "KeyboardOnly", True)
                   in self.fake.agents(), 5, lambda: "btfenced's agent is the default again")
         # The adapter comes back right after the name; the tests below need it.
         self.wait(lambda: self.fake.object_exists(self.adapters["hci0"]), 5,
@@ -63,7 +63,7 @@ class ADaemonStartedBeforeBluetoothd(IntegrationTest):
         mark = self.audit.mark()
         self.fake.start_bluez()
         register = self.wait_for_call("RegisterAgent", result="ok")
-        self.assertEqual(register["args"], [AGENT_PATH, "NoInputNoOutput"])
+        self.assertEqual(register["args"], [AGENT_PATH, "KeyboardOnly"])
         self.agent_sender = register["sender"]
         self.daemon_sender = self.conn.get_name_owner("org.btfence1")
         self.wait_for_call("RequestDefaultAgent", sender=self.agent_sender, result="ok")

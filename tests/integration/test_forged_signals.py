@@ -140,7 +140,7 @@ class ForgedAgentCalls(IntegrationTest):
                              "a forged call caused %s" % action)
         # Still registered and default, still answering bluetoothd.
         self.assertEqual(self.fake.find_calls("RegisterAgent", since=since), [])
-        self.assertIn((self.agent_sender, "/org/btfence/agent", "NoInputNoOutput", True),
+        self.assertIn((self.agent_sender, "/org/btfence/agent", "KeyboardOnly", True),
                       self.fake.agents())
         self.assertEqual(self.fake.simulate_pairing(self.key, "justworks"), ACCEPTED)
 

@@ -107,15 +107,15 @@ class AHybridAdvertiserTryingToPair(IntegrationTest):
 
 
 class TheAgentRegistration(IntegrationTest):
-    def test_is_a_NoInputNoOutput_agent_made_default_before_ready(self):
+    def test_is_a_KeyboardOnly_agent_made_default_before_ready(self):
         register = self.fake.find_calls("RegisterAgent", sender=self.agent_sender)
-        self.assertEqual([c["args"] for c in register], [[AGENT_PATH, "NoInputNoOutput"]])
+        self.assertEqual([c["args"] for c in register], [[AGENT_PATH, "KeyboardOnly"]])
         self.assertEqual(register[0]["result"], "ok")
         default = self.fake.find_calls("RequestDefaultAgent", sender=self.agent_sender)
         self.assertEqual([c["args"] for c in default], [[AGENT_PATH]])
         self.assertGreater(default[0]["seq"], register[0]["seq"])
         # Queried as soon as READY=1 arrived: the agent must already be the default one.
-        self.assertIn((self.agent_sender, AGENT_PATH, "NoInputNoOutput", True),
+        self.assertIn((self.agent_sender, AGENT_PATH, "KeyboardOnly", True),
                       self.agents_at_ready)
         self.wait_for_audit("agent-registered")
 

@@ -17,11 +17,15 @@
 namespace btfence::pairing {
 
 inline constexpr std::string_view kAgentPath = "/org/btfence/agent";
-/// NoInputNoOutput makes every remote-initiated pairing end in a request this agent can
-/// refuse (RequestAuthorization for Just Works, AuthorizeService for profiles); with a
-/// display capability a remote keyboard could pick passkey entry, which only reaches
-/// DisplayPasskey, whose reply refuses nothing. See docs/architecture.md.
-inline constexpr std::string_view kAgentCapability = "NoInputNoOutput";
+/// KeyboardOnly is the one capability with which every pairing a remote device starts, over
+/// BR/EDR and LE, ends in a request this agent can refuse (RequestAuthorization,
+/// RequestConfirmation, RequestPasskey; AuthorizeService for profiles). bluetoothd gives the
+/// kernel the default agent's capability for both transports: with NoInputNoOutput the kernel
+/// accepts a classic SSP pairing without asking anyone; with a display a remote keyboard can
+/// choose LE passkey entry, which only reaches DisplayPasskey, whose reply refuses nothing.
+/// Both measured in the VM (docs/security.md, "BR/EDR"; tests/e2e/scenarios/classic.py and
+/// le_capability.py).
+inline constexpr std::string_view kAgentCapability = "KeyboardOnly";
 
 /// What the Agent1 object needs from the rest of btfenced.
 struct Agent1Hooks {
