@@ -22,7 +22,7 @@ struct RegistrationRig {
         : policy(toml),
           registration(
               calls, retries, policy.store(), bluez::ObjectPath(std::string("/org/btfence/agent")),
-              "NoInputNoOutput", [this](audit::Event e) { events.push_back(std::move(e)); },
+              "KeyboardOnly", [this](audit::Event e) { events.push_back(std::move(e)); },
               [this] { ++settled; }) {}
 
     void switch_policy(const std::string& toml) {
