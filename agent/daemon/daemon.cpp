@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bluez/names.hpp"
+#include "bluez/object_path.hpp"
 #include "decision_events.hpp"
 #include "lockdown_state.hpp"
 
@@ -336,7 +337,16 @@ void Daemon::announce_ready() {
     notifier_.ready(status);
 }
 
-void Daemon::malformed_signal(const std::string& what) {
+void Daemon::malformed_signal(const std::string& what, const std::string& object_path) {
+    // Only bluetoothd's own connection is believed (BluezWatch checks the sender), so this is
+    // a bluetoothd bug or a version skew, not an attack; but the change the signal carried
+    // (a bond, new UUIDs) is lost. Fail closed: read the device again and decide on what
+    // bluetoothd answers, as for any change.
+    if (bluez::is_device_path(object_path)) {
+        spdlog::warn("malformed message from org.bluez: {}; reading {} again", what, object_path);
+        lookup_.reread(object_path);
+        return;
+    }
     spdlog::warn("ignored malformed message from org.bluez: {}", what);
 }
 

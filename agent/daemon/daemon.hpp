@@ -90,7 +90,7 @@ class Daemon final : public bluez::MirrorObserver, public bluez::BluezWatchListe
                            retry::Clock::duration retry_in, unsigned failures) override;
     void bluez_lost() override;
     void bluez_absent() override;
-    void malformed_signal(const std::string& what) override;
+    void malformed_signal(const std::string& what, const std::string& object_path) override;
 
   private:
     void emit(audit::Event event);

@@ -51,6 +51,9 @@ Control interface `org.btfence.test.FakeBluez1` at /org/btfence/test (on the con
         Device1 properties, coerced to bluez's D-Bus types (UUIDs and ServiceData keys may be
         given as 16-bit "fffd", published 128-bit as bluez does; ServiceData/ManufacturerData
         values as bytes or lists of ints); emits one PropertiesChanged.
+  SetDevicePropertiesUnannounced(o device, a{sv} props)
+        as SetDeviceProperties, but no PropertiesChanged is sent: the change is seen only by
+        GetAll/GetManagedObjects (a change whose signal a client could not decode)
   SetProperties(o path, s interface, a{sv} props)        the same for any interface
         (e.g. AdminPolicyStatus1.ServiceAllowList changed behind btfenced's back).
   SetRawDeviceProperties(o device, a{sv} props)
@@ -751,6 +754,11 @@ class Control(dbus.service.Object):
     def SetDeviceProperties(self, path, props):
         device = self.fake.device(path)
         device.update(DEVICE, coerce_properties(DEVICE, props))
+
+    @dbus.service.method(CONTROL_IFACE, in_signature="oa{sv}", out_signature="")
+    def SetDevicePropertiesUnannounced(self, path, props):
+        device = self.fake.device(path)
+        device.update(DEVICE, coerce_properties(DEVICE, props), emit=False)
 
     @dbus.service.method(CONTROL_IFACE, in_signature="osa{sv}", out_signature="")
     def SetProperties(self, path, interface, props):

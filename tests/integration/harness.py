@@ -329,6 +329,9 @@ class FakeBluez:
     def set_device(self, path, **props):
         self.control.SetDeviceProperties(path, typed_props(props))
 
+    def set_device_unannounced(self, path, **props):
+        self.control.SetDevicePropertiesUnannounced(path, typed_props(props))
+
     def set_properties(self, path, interface, **props):
         self.control.SetProperties(path, interface, typed_props(props))
 

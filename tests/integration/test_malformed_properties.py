@@ -131,6 +131,30 @@ class DevicesWithMalformedProperties(IntegrationTest):
         self.fake.set_device(keyboard, Paired=True, Bonded=True)
         self.assert_removed(keyboard, since=since)
 
+    def test_a_bond_whose_signal_cannot_be_decoded_is_read_again_and_removed(self):
+        # bluetoothd's PropertiesChanged that carried the bond arrives in a shape btfenced
+        # cannot decode: it reads the device again (GetAll) and removes the bond it finds.
+        keyboard = self.add_keyboard(KEYBOARD)
+        self.barrier()
+        logged_before = len(self.daemon.stderr_text())
+        since = self.fake.last_seq()
+        self.fake.set_device_unannounced(keyboard, Paired=True, Bonded=True)
+        self.fake.emit_raw(keyboard, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                           "si", [dbus.String("org.bluez.Device1"), dbus.Int32(1)])
+        self.assert_removed(keyboard, since=since)
+        self.wait_for_call("GetAll", path=keyboard, since=since)
+        self.assertIn("reading %s again" % keyboard, self.daemon.stderr_text()[logged_before:])
+
+    def test_a_device_announced_in_a_body_of_the_wrong_shape_is_read_and_its_bond_removed(self):
+        # An InterfacesAdded btfenced cannot decode still names the object: a bonded keyboard
+        # it never heard of is read from bluetoothd and removed.
+        since = self.fake.last_seq()
+        keyboard = self.fake.add_device_unannounced(self.adapters["hci0"], KEYBOARD,
+                                                    UUIDs=["1812"], Paired=True, Bonded=True)
+        self.fake.emit_raw("/", "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "o",
+                           [dbus.ObjectPath(keyboard)])
+        self.assert_removed(keyboard, since=since)
+
 
 if __name__ == "__main__":
     unittest.main()

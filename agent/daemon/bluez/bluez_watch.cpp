@@ -28,6 +28,24 @@ std::string match_rule(std::string_view interface, std::string_view member,
     return rule;
 }
 
+/// The object path an ObjectManager signal is about (its first argument), read again from the
+/// start of a body that failed to decode; empty when even that is not an object path.
+std::string object_path_argument(sd_bus_message* message) {
+    const char* path = nullptr;
+    if (sd_bus_message_rewind(message, 1) < 0 ||
+        sd_bus_message_read_basic(message, 'o', static_cast<void*>(&path)) <= 0 ||
+        path == nullptr) {
+        return {};
+    }
+    return path;
+}
+
+/// The object a PropertiesChanged is about: its path, from the message header.
+std::string signal_path(sd_bus_message* message) {
+    const char* path = sd_bus_message_get_path(message);
+    return path == nullptr ? std::string() : std::string(path);
+}
+
 }  // namespace
 
 BluezWatch::BluezWatch(sdbus::IConnection& connection, BluezCalls& calls,
@@ -121,7 +139,7 @@ void BluezWatch::on_name_owner_changed(sdbus::Message& message) {
     try {
         message >> name >> old_owner >> new_owner;
     } catch (const sdbus::Error& e) {
-        listener_.malformed_signal("NameOwnerChanged: " + e.getMessage());
+        listener_.malformed_signal("NameOwnerChanged: " + e.getMessage(), {});
         return;
     }
     if (name != kService) {
@@ -187,14 +205,16 @@ void BluezWatch::on_interfaces_added(sdbus::Message& message) {
     try {
         path = read_interfaces_added(raw, interfaces);
     } catch (const MalformedBody& e) {
-        listener_.malformed_signal("InterfacesAdded: " + std::string(e.what()));
+        listener_.malformed_signal("InterfacesAdded: " + std::string(e.what()),
+                                   object_path_argument(raw));
         return;
     }
     mirror_.interfaces_added(path, interfaces);
 }
 
 void BluezWatch::on_interfaces_removed(sdbus::Message& message) {
-    if (!from_bluez(RawMessage::of(message))) {
+    sd_bus_message* raw = RawMessage::of(message);
+    if (!from_bluez(raw)) {
         return;
     }
     sdbus::ObjectPath path;
@@ -202,7 +222,8 @@ void BluezWatch::on_interfaces_removed(sdbus::Message& message) {
     try {
         message >> path >> interfaces;
     } catch (const sdbus::Error& e) {
-        listener_.malformed_signal("InterfacesRemoved: " + e.getMessage());
+        listener_.malformed_signal("InterfacesRemoved: " + e.getMessage(),
+                                   object_path_argument(raw));
         return;
     }
     // Only the mirror reacts, and only to the interfaces that went: a device's resources go
@@ -221,7 +242,7 @@ void BluezWatch::on_properties_changed(sdbus::Message& message) {
     try {
         interface = read_properties_changed(raw, changed);
     } catch (const MalformedBody& e) {
-        listener_.malformed_signal("PropertiesChanged: " + std::string(e.what()));
+        listener_.malformed_signal("PropertiesChanged: " + std::string(e.what()), signal_path(raw));
         return;
     }
     const char* path = sd_bus_message_get_path(raw);

@@ -33,8 +33,10 @@ class BluezWatchListener {
     virtual void bluez_lost() = 0;
     /// At start, org.bluez had no owner (bluetoothd not running yet).
     virtual void bluez_absent() = 0;
-    /// A signal from BlueZ could not be decoded (wrong D-Bus types).
-    virtual void malformed_signal(const std::string& what) = 0;
+    /// A signal from BlueZ could not be decoded (a body of the wrong shape). `object_path` is
+    /// the object it was about when that much could be read, else empty: the change it
+    /// carried is lost, so the listener reads that object again.
+    virtual void malformed_signal(const std::string& what, const std::string& object_path) = 0;
 };
 
 class BluezWatch {

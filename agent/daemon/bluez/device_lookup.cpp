@@ -22,6 +22,7 @@ DeviceLookup::Pending& DeviceLookup::add(const std::string& device_path) {
     Pending pending{.id = next_id_++,
                     .waiters = {},
                     .background = false,
+                    .reread = false,
                     .backoff = retries_.backoff(),
                     .retry = {}};
     return pending_.emplace(device_path, std::move(pending)).first->second;
@@ -53,6 +54,24 @@ void DeviceLookup::fetch_in_background(const std::string& device_path) {
     start_fetch(device_path, pending.id);
 }
 
+void DeviceLookup::reread(const std::string& device_path) {
+    const auto it = pending_.find(device_path);
+    if (it != pending_.end()) {
+        it->second.reread = true;
+        return;
+    }
+    if (background_in_flight_ >= kMaxBackgroundFetches) {
+        spdlog::warn("not reading {} again: {} device lookups already in flight", device_path,
+                     background_in_flight_);
+        return;
+    }
+    Pending& pending = add(device_path);
+    pending.background = true;
+    pending.reread = true;
+    ++background_in_flight_;
+    start_fetch(device_path, pending.id);
+}
+
 void DeviceLookup::start_fetch(const std::string& device_path, std::uint64_t id) {
     calls_.get_device_properties(
         DevicePath(device_path),
@@ -69,15 +88,20 @@ void DeviceLookup::fetched(const std::string& device_path, std::uint64_t id,
     }
     Pending& pending = it->second;
     if (!error) {
-        // An InterfacesAdded may have brought the device in meanwhile: the signal is newer.
         if (mirror_.device(device_path) == nullptr) {
             mirror_.interfaces_added(device_path,
                                      {{std::string(kDeviceInterface), std::move(properties)}});
+        } else if (pending.reread) {
+            // The answer left bluetoothd after the signal that could not be read, so it holds
+            // whatever that signal changed.
+            mirror_.properties_changed(device_path, std::string(kDeviceInterface), properties);
         }
+        // Otherwise an InterfacesAdded brought the device in meanwhile, with its properties.
         end(device_path);
         return;
     }
-    if (no_such_device(*error) || error->bluez_gone() || mirror_.device(device_path) != nullptr) {
+    if (no_such_device(*error) || error->bluez_gone() ||
+        (mirror_.device(device_path) != nullptr && !pending.reread)) {
         end(device_path);
         return;
     }
@@ -97,7 +121,7 @@ void DeviceLookup::fetched(const std::string& device_path, std::uint64_t id,
         if (again == pending_.end() || again->second.id != id) {
             return;
         }
-        if (mirror_.device(device_path) != nullptr) {
+        if (mirror_.device(device_path) != nullptr && !again->second.reread) {
             end(device_path);  // a signal brought it in meanwhile
         } else {
             start_fetch(device_path, id);

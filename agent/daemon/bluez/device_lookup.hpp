@@ -48,6 +48,13 @@ class DeviceLookup {
     /// kMaxBackgroundFetches are already in flight.
     void fetch_in_background(const std::string& device_path);
 
+    /// Reads a device again whether the mirror holds it or not, and applies bluetoothd's
+    /// answer over what the mirror holds: a signal about it could not be decoded, so the
+    /// mirror may miss a change (a bond). Joins a fetch already under way (its answer is
+    /// newer than the signal: bluetoothd sends its signals and replies in order); dropped
+    /// when kMaxBackgroundFetches are in flight.
+    void reread(const std::string& device_path);
+
     /// bluetoothd left the bus. Every waiting `then` runs now, so that no agent call is left
     /// unanswered, and every fetch ends.
     void reset();
@@ -61,6 +68,7 @@ class DeviceLookup {
         std::uint64_t id = 0;
         std::vector<Then> waiters;
         bool background = false;
+        bool reread = false;  ///< the answer replaces what the mirror holds (reread())
         retry::Backoff backoff;
         retry::RetryQueue::Handle retry;
     };

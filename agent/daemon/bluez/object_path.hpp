@@ -6,6 +6,7 @@
 // strings: they are map keys there and never passed to bluetoothd.
 #include <compare>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace btfence::bluez {
@@ -36,6 +37,14 @@ using ObjectPath = TypedPath<struct ObjectPathTag>;
 inline AdapterPath adapter_of(const DevicePath& device) {
     const auto slash = device.str().rfind('/');
     return AdapterPath(slash == std::string::npos ? std::string() : device.str().substr(0, slash));
+}
+
+/// Whether a path names a device object ("[prefix]/hci0/dev_AA_BB_CC_DD_EE_FF", bluez 5.66
+/// doc/device-api.txt), not an adapter or one of a device's GATT objects below it.
+inline bool is_device_path(std::string_view path) {
+    const auto slash = path.rfind('/');
+    return slash != std::string_view::npos && slash > 0 &&
+           path.substr(slash + 1).starts_with("dev_");
 }
 
 }  // namespace btfence::bluez

@@ -150,5 +150,54 @@ TEST_F(ADeviceLookup, FreesItsBudgetWhateverHappensToTheCalls) {
     EXPECT_EQ(lookup.in_flight(), 0U);
 }
 
+// reread(): a signal about a device could not be decoded, so whatever it changed is read
+// from bluetoothd and applied over what the mirror holds.
+
+TEST_F(ADeviceLookup, ReadsADeviceItHoldsAgainAndAppliesBluetoothdsAnswer) {
+    DeviceBuilder keyboard;
+    keyboard.uuids({"00001812-0000-1000-8000-00805f9b34fb"}).add_to(mirror);
+    lookup.reread(keyboard.path());
+    ASSERT_EQ(calls.count("GetAll"), 1U) << "a device the mirror holds is read again all the same";
+    keyboard.flag("Paired").flag("Bonded");  // what the lost PropertiesChanged carried
+    answer_with(keyboard);
+    EXPECT_TRUE(mirror.device(keyboard.path())->facts.paired);
+    EXPECT_TRUE(mirror.device(keyboard.path())->facts.bonded);
+    EXPECT_EQ(lookup.in_flight(), 0U);
+}
+
+TEST_F(ADeviceLookup, AReadAgainJoinsAFetchUnderWayAndItsAnswerIsApplied) {
+    DeviceBuilder keyboard;
+    lookup.fetch_in_background(keyboard.path());
+    keyboard.add_to(mirror);         // InterfacesAdded while the call is out
+    lookup.reread(keyboard.path());  // then a signal about it that could not be read
+    EXPECT_EQ(calls.count("GetAll"), 1U) << "the reply still out left bluetoothd after the signal";
+    keyboard.flag("Paired");
+    answer_with(keyboard);
+    EXPECT_TRUE(mirror.device(keyboard.path())->facts.paired);
+}
+
+TEST_F(ADeviceLookup, KeepsReadingADeviceAgainUntilBluetoothdAnswers) {
+    DeviceBuilder keyboard;
+    keyboard.add_to(mirror);
+    lookup.reread(keyboard.path());
+    calls.answer("GetAll", RecordingBluezCalls::error(bluez::ErrorKind::NoReply));
+    EXPECT_EQ(lookup.background_in_flight(), 1U) << "given up although the mirror may be wrong";
+    timer.advance(std::chrono::seconds(1));
+    ASSERT_EQ(calls.waiting("GetAll"), 1U) << "retried";
+    keyboard.flag("Paired");
+    answer_with(keyboard);
+    EXPECT_TRUE(mirror.device(keyboard.path())->facts.paired);
+    EXPECT_EQ(lookup.in_flight(), 0U);
+}
+
+TEST_F(ADeviceLookup, StopsReadingADeviceBluetoothdNoLongerHas) {
+    DeviceBuilder keyboard;
+    keyboard.add_to(mirror);
+    lookup.reread(keyboard.path());
+    calls.answer("GetAll", RecordingBluezCalls::error(bluez::ErrorKind::UnknownObject));
+    EXPECT_EQ(lookup.in_flight(), 0U);
+    EXPECT_FALSE(timer.armed().has_value());
+}
+
 }  // namespace
 }  // namespace btfence::testing
