@@ -192,6 +192,29 @@ class TheFakeBluez(IntegrationTest):
         self.wait(lambda: normal, 5, lambda: "a normal Disconnect answered")
         self.assertEqual(normal, ["org.bluez.Error.NotConnected"])
 
+    def test_a_held_call_takes_effect_and_answers_only_when_released(self):
+        self.fake.set_device(self.keyboard, Connected=True)
+        device = self.other_caller(self.keyboard, "org.bluez.Device1")
+        properties = self.other_caller(self.keyboard, "org.freedesktop.DBus.Properties")
+        self.fake.inject_fault("Disconnect", "hold", path=self.keyboard)
+        held = self.call_async(device.Disconnect)
+        self.wait(lambda: self.fake.find_calls("Disconnect", result="fault:held"), 5,
+                  lambda: "the held Disconnect recorded")
+        # A later call on the same connection answered: an answer to the Disconnect, had the
+        # fake sent one, would have come before it.
+        later = []
+        properties.Get("org.bluez.Device1", "Connected", timeout=20,
+                       reply_handler=later.append, error_handler=later.append)
+        self.wait(lambda: later, 5, lambda: "the later Get answered")
+        self.assertEqual(held, [], "a held call is not answered before it is released")
+        self.assertTrue(bool(later[0]), "a held call has no effect before it is released")
+        self.assertEqual(self.fake.release_held("Disconnect"), 1)
+        self.wait(lambda: held, 5, lambda: "the released Disconnect answered")
+        self.assertEqual(held, ["ok"])
+        self.assertFalse(bool(self.fake.device_property(self.keyboard, "Connected")),
+                         "a released call takes effect")
+        self.assertEqual(self.fake.release_held("Disconnect"), 0, "released once")
+
     def test_single_interfaces_come_and_go_without_their_device(self):
         removed = []
         self.conn.add_signal_receiver(

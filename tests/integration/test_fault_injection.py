@@ -94,10 +94,14 @@ class ARemovalAgainstAFaultyBluetoothd(IntegrationTest):
 
 
 class InterfacesGoingAwayMidCall(IntegrationTest):
-    """Replies that arrive after an interface of the same object went away: the default call
-    timeout (10 s), so that only a lost reply could make these fail."""
+    """Replies that arrive after an interface of the same object went away: bluetoothd holds
+    the call until the interfaces have gone (a "hold" fault, not a delay: a test slower than a
+    fixed delay would remove them after the reply, and test nothing), and btfenced's call
+    timeout is far beyond the test's deadlines, so that only a lost reply could make these
+    fail."""
 
-    DAEMON_ARGS = ("--retry-first-ms", "200", "--retry-max-ms", "1000")
+    DAEMON_ARGS = ("--bluez-call-timeout-ms", "120000", "--retry-first-ms", "200",
+                   "--retry-max-ms", "1000")
 
     def test_battery_and_media_interfaces_going_away_mid_disconnect_do_not_lose_it(self):
         # bluetoothd drops Battery1 and MediaControl1 when the link goes down, i.e. while
@@ -105,11 +109,14 @@ class InterfacesGoingAwayMidCall(IntegrationTest):
         keyboard = self.add_keyboard(KEYBOARD)
         self.fake.add_interface(keyboard, "org.bluez.Battery1", Percentage=80)
         self.fake.add_interface(keyboard, "org.bluez.MediaControl1", Connected=True)
-        self.fake.inject_fault("Disconnect", "delay", path=keyboard, seconds=3.0)
+        self.fake.inject_fault("Disconnect", "hold", path=keyboard)
         since = self.fake.last_seq()
         self.fake.bypass_pair(keyboard)
-        self.wait_for_call("Disconnect", path=keyboard, since=since, result="fault:delayed")
+        self.wait_for_call("Disconnect", path=keyboard, since=since, result="fault:held")
         self.fake.remove_interfaces(keyboard, "org.bluez.Battery1", "org.bluez.MediaControl1")
+        # The answer leaves org.bluez's connection after InterfacesRemoved: btfenced gets them
+        # in that order.
+        self.assertEqual(self.fake.release_held("Disconnect"), 1)
         removal = self.wait_for_call("RemoveDevice", args=[keyboard], since=since, result="ok",
                                      timeout=SLOW)
         self.assertEqual(removal["sender"], self.daemon_sender)
@@ -202,16 +209,20 @@ class ARemoveDeviceAnsweredLateOrNever(IntegrationTest):
 
     def test_a_remove_device_answered_after_the_timeout_is_retried_and_ends_once(self):
         keyboard = self.add_keyboard(KEYBOARD)
-        # Past the 1.5 s call timeout and the retry that follows it.
-        self.fake.inject_fault("RemoveDevice", "delay", path=self.adapters["hci0"], count=1,
-                               seconds=6.0)
+        # Past the 1.5 s call timeout and the retry that follows it: bluetoothd holds the call
+        # until the retry has removed the keyboard (a "hold" fault, not a delay: a btfenced
+        # stalled for longer than a fixed delay would see the late call take effect first).
+        self.fake.inject_fault("RemoveDevice", "hold", path=self.adapters["hci0"], count=1)
         since = self.fake.last_seq()
         self.fake.bypass_pair(keyboard)
         late = self.wait_for_call("RemoveDevice", args=[keyboard], since=since)
-        self.assertEqual(late["result"], "fault:delayed")
+        self.assertEqual(late["result"], "fault:held")
         self.wait_for_call("RemoveDevice", args=[keyboard], since=late["seq"], result="ok",
                            timeout=SLOW)
         self.assertFalse(self.fake.object_exists(keyboard))
+        # bluetoothd gets to the late call now (the keyboard is gone: it answers an error,
+        # long after btfenced stopped waiting).
+        self.assertEqual(self.fake.release_held("RemoveDevice"), 1)
         failed = self.wait_for_audit("device-removed", btfence__device__address=KEYBOARD,
                                      event__outcome="failure")
         self.assertIn("NoReply", failed["event"]["reason"])
@@ -301,15 +312,22 @@ class AGetManagedObjectsAnsweredLate(WhileBluetoothdsObjectsCannotBeRead):
 
 class AGetManagedObjectsAnsweredLateAfterARestart(IntegrationTest):
     """bluetoothd restarts and answers GetManagedObjects slowly (within the call timeout);
-    meanwhile a keyboard bonds around the agent. Its signals arrive before the answer."""
+    meanwhile a keyboard bonds around the agent. Its signals arrive before the answer.
+
+    bluetoothd holds the GetManagedObjects until the keyboard has bonded and the key tried
+    (a "hold" fault, not a delay: a test slower than a fixed delay would see the answer
+    first, and the key pair), and btfenced's call timeout is far beyond the test's
+    deadlines, so that the answer always comes within it."""
+
+    DAEMON_ARGS = ("--bluez-call-timeout-ms", "120000")
 
     def test_the_bond_made_meanwhile_is_removed(self):
         self.fake.stop_bluez(release_agents=True)
-        self.fake.inject_fault("GetManagedObjects", "delay", count=1, seconds=5.0)
+        self.fake.inject_fault("GetManagedObjects", "hold", count=1)
         since = self.fake.last_seq()
         mark = self.audit.mark()
         self.fake.start_bluez()
-        self.wait_for_call("GetManagedObjects", since=since, result="fault:delayed")
+        self.wait_for_call("GetManagedObjects", since=since, result="fault:held")
         self.wait(lambda: self.fake.object_exists(self.adapters["hci0"]), SLOW,
                   lambda: "the adapter back")
         keyboard = self.add_keyboard(KEYBOARD)
@@ -318,6 +336,9 @@ class AGetManagedObjectsAnsweredLateAfterARestart(IntegrationTest):
         # Not loaded yet: no agent of btfenced's is registered with this bluetoothd, or it
         # refuses (bluez-not-loaded). Either way the key does not pair.
         self.assertNotEqual(self.fake.simulate_pairing(key, "justworks"), ACCEPTED)
+        # The answer leaves org.bluez's connection after the keyboard's signals: btfenced
+        # gets them in that order.
+        self.assertEqual(self.fake.release_held("GetManagedObjects"), 1)
         self.wait_for_audit("bluez-found", since=mark, event__outcome="success", timeout=SLOW)
         self.assert_removed(keyboard, since=since)
         self.wait_for_audit("device-removed", since=mark, btfence__device__address=KEYBOARD,
@@ -387,9 +408,14 @@ class AFaultyServiceAllowlist(IntegrationTest):
 
 class LostLookups(IntegrationTest):
     """A device btfenced does not hold (it missed the InterfacesAdded) is fetched with GetAll
-    when it changes; at most 64 such fetches run at once."""
+    when it changes; at most 64 such fetches run at once.
 
-    DAEMON_ARGS = ("--bluez-call-timeout-ms", "6000", "--retry-first-ms", "200",
+    bluetoothd holds the 64 GetAll until their interfaces have gone (a "hold" fault, not a
+    delay: a test slower than a fixed delay would remove them after the replies, and test
+    nothing), and btfenced's call timeout is far beyond the test's deadlines, so that only a
+    lost reply could keep a slot."""
+
+    DAEMON_ARGS = ("--bluez-call-timeout-ms", "120000", "--retry-first-ms", "200",
                    "--retry-max-ms", "1000")
 
     def test_do_not_use_up_the_lookup_budget(self):
@@ -401,14 +427,18 @@ class LostLookups(IntegrationTest):
                      for i in range(64)]
         for path in strangers:
             self.fake.add_interface(path, "org.bluez.Battery1", Percentage=50)
-        self.fake.inject_fault("GetAll", "delay", count=64, seconds=3.0)
+        self.fake.inject_fault("GetAll", "hold", count=64)
         since = self.fake.last_seq()
         for path in strangers:
             self.fake.set_device(path, Trusted=True)
-        self.wait(lambda: len(self.fake.find_calls("GetAll", since=since)) >= 64, SLOW,
+        self.wait(lambda: len(self.fake.find_calls("GetAll", since=since,
+                                                   result="fault:held")) >= 64, SLOW,
                   lambda: "64 GetAll")
         for path in strangers:
             self.fake.remove_interfaces(path, "org.bluez.Battery1")
+        # The answers leave org.bluez's connection after the InterfacesRemoved: btfenced gets
+        # them in that order.
+        self.assertEqual(self.fake.release_held("GetAll"), 64)
         # Every fetch completes: each stranger is known, and (trusted, denied) removed.
         self.wait(lambda: all(self.fake.find_calls("RemoveDevice", args=[p], since=since,
                                                    result="ok") for p in strangers), SLOW,
@@ -420,6 +450,14 @@ class LostLookups(IntegrationTest):
         self.fake.set_device(keyboard, Paired=True, Bonded=True)
         self.wait_for_call("GetAll", path=keyboard, since=since, timeout=SLOW)
         self.assert_removed(keyboard, since=since)
+
+
+class ALostGetAll(IntegrationTest):
+    """A device btfenced does not hold is fetched with GetAll; one bluetoothd never answers
+    times out (a call timeout short enough for the test) and is retried."""
+
+    DAEMON_ARGS = ("--bluez-call-timeout-ms", "6000", "--retry-first-ms", "200",
+                   "--retry-max-ms", "1000")
 
     def test_a_lost_get_all_is_retried_and_the_device_still_removed(self):
         hci0 = self.adapters["hci0"]
