@@ -158,6 +158,15 @@ def device_properties(path, bus=None):
         return None
 
 
+def holds_no_bond(path, bus=None):
+    """After a removal: the Device1 is gone, or back without a bond. A device that is still
+    advertising can be reconnected by the kernel before bluetoothd has taken it off the
+    controller's connect list (bluez removes the object first); bluetoothd then creates a
+    temporary Device1 for it, which it drops after TemporaryTimeout (30 s)."""
+    props = device_properties(path, bus)
+    return props is None or not (props.get("Paired", False) or props.get("Bonded", False))
+
+
 def uuids_of(props):
     return [str(u) for u in props.get("UUIDs", [])] if props else []
 
