@@ -40,12 +40,6 @@ std::string object_path_argument(sd_bus_message* message) {
     return path;
 }
 
-/// The object a PropertiesChanged is about: its path, from the message header.
-std::string signal_path(sd_bus_message* message) {
-    const char* path = sd_bus_message_get_path(message);
-    return path == nullptr ? std::string() : std::string(path);
-}
-
 }  // namespace
 
 BluezWatch::BluezWatch(sdbus::IConnection& connection, BluezCalls& calls,
@@ -237,17 +231,17 @@ void BluezWatch::on_properties_changed(sdbus::Message& message) {
     if (!from_bluez(raw)) {
         return;
     }
+    const char* path = sd_bus_message_get_path(raw);
+    if (path == nullptr) {
+        return;  // sd-bus does not deliver a signal without a path
+    }
     PropertyMap changed;
     std::string_view interface;
     try {
         interface = read_properties_changed(raw, changed);
     } catch (const MalformedBody& e) {
-        listener_.malformed_signal("PropertiesChanged: " + std::string(e.what()), signal_path(raw));
+        listener_.malformed_signal("PropertiesChanged: " + std::string(e.what()), path);
         return;
-    }
-    const char* path = sd_bus_message_get_path(raw);
-    if (path == nullptr) {
-        return;  // sd-bus does not deliver a signal without a path
     }
     if (changed.empty()) {
         // Only properties btfenced does not read (RSSI, TxPower, ManufacturerData, a GATT

@@ -48,10 +48,7 @@ void DeviceLookup::fetch_in_background(const std::string& device_path) {
         background_in_flight_ >= kMaxBackgroundFetches) {
         return;
     }
-    Pending& pending = add(device_path);
-    pending.background = true;
-    ++background_in_flight_;
-    start_fetch(device_path, pending.id);
+    start_background_fetch(device_path, false);
 }
 
 void DeviceLookup::reread(const std::string& device_path) {
@@ -65,11 +62,19 @@ void DeviceLookup::reread(const std::string& device_path) {
                      background_in_flight_);
         return;
     }
+    start_background_fetch(device_path, true);
+}
+
+void DeviceLookup::start_background_fetch(const std::string& device_path, bool reread) {
     Pending& pending = add(device_path);
     pending.background = true;
-    pending.reread = true;
+    pending.reread = reread;
     ++background_in_flight_;
     start_fetch(device_path, pending.id);
+}
+
+bool DeviceLookup::no_longer_needed(const std::string& device_path, const Pending& pending) const {
+    return mirror_.device(device_path) != nullptr && !pending.reread;
 }
 
 void DeviceLookup::start_fetch(const std::string& device_path, std::uint64_t id) {
@@ -100,8 +105,7 @@ void DeviceLookup::fetched(const std::string& device_path, std::uint64_t id,
         end(device_path);
         return;
     }
-    if (no_such_device(*error) || error->bluez_gone() ||
-        (mirror_.device(device_path) != nullptr && !pending.reread)) {
+    if (no_such_device(*error) || error->bluez_gone() || no_longer_needed(device_path, pending)) {
         end(device_path);
         return;
     }
@@ -121,7 +125,7 @@ void DeviceLookup::fetched(const std::string& device_path, std::uint64_t id,
         if (again == pending_.end() || again->second.id != id) {
             return;
         }
-        if (mirror_.device(device_path) != nullptr && !again->second.reread) {
+        if (no_longer_needed(device_path, again->second)) {
             end(device_path);  // a signal brought it in meanwhile
         } else {
             start_fetch(device_path, id);

@@ -74,6 +74,10 @@ class DeviceLookup {
     };
 
     Pending& add(const std::string& device_path);
+    void start_background_fetch(const std::string& device_path, bool reread);
+    /// A signal brought the device into the mirror meanwhile, and no re-read was asked for.
+    [[nodiscard]] bool no_longer_needed(const std::string& device_path,
+                                        const Pending& pending) const;
     void start_fetch(const std::string& device_path, std::uint64_t id);
     void fetched(const std::string& device_path, std::uint64_t id, const CallResult& error,
                  PropertyMap properties);

@@ -33,12 +33,17 @@ constexpr std::array<ReadProperty, 14> kReadProperties = {{
     {"ServiceAllowList", "as"},
 }};
 
-// "UUIDs: expected as, got s": the expected type is the one the reader entered the value as
-// (kReadProperties), so the two cannot disagree.
+// "UUIDs: expected as, got s".
+std::string type_mismatch(const std::string& name, std::string_view expected,
+                          const std::string& actual) {
+    return name + ": expected " + std::string(expected) + ", got " + actual;
+}
+
+// The expected type is the one the reader entered the value as (kReadProperties), so the two
+// cannot disagree.
 std::string type_mismatch(const std::string& name, const PropertyValue& value) {
     const char* expected = documented_type(name);
-    return name + ": expected " + std::string(expected != nullptr ? expected : "?") + ", got " +
-           signature_of(value);
+    return type_mismatch(name, expected != nullptr ? expected : "?", signature_of(value));
 }
 
 template <typename T>
@@ -101,8 +106,8 @@ bool apply_service_data(const PropertyValue& value, policy::DeviceFacts& facts,
         }
         const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&entry);
         if (bytes == nullptr) {
-            problems.push_back("ServiceData[" + *uuid + "]: expected ay, got " +
-                               signature_of(entry));
+            problems.push_back(
+                type_mismatch("ServiceData[" + *uuid + "]", "ay", signature_of(entry)));
             continue;
         }
         data[*uuid] = *bytes;
