@@ -158,13 +158,18 @@ def device_properties(path, bus=None):
         return None
 
 
+def bonded(path, bus=None):
+    """Whether the Device1 exists and holds a bond (Paired or Bonded)."""
+    props = device_properties(path, bus)
+    return bool(props and (props.get("Paired", False) or props.get("Bonded", False)))
+
+
 def holds_no_bond(path, bus=None):
     """After a removal: the Device1 is gone, or back without a bond. A device that is still
     advertising can connect again before bluetoothd has taken it off the kernel's connect
     list (bluez frees the object first); bluetoothd then creates a temporary Device1 for it,
     which it drops after TemporaryTimeout (30 s). docs/bluez-facts.md, 13a."""
-    props = device_properties(path, bus)
-    return props is None or not (props.get("Paired", False) or props.get("Bonded", False))
+    return not bonded(path, bus)
 
 
 def uuids_of(props):

@@ -68,8 +68,7 @@ def classic_discover(ctx, scanner, target, timeout=45):
 
 
 def laptop_bond(ctx, peer_address):
-    props = btpeer.device_properties(btpeer.device_path(ctx.laptop, peer_address), ctx.bus)
-    return bool(props and (props.get("Paired", False) or props.get("Bonded", False)))
+    return btpeer.bonded(btpeer.device_path(ctx.laptop, peer_address), ctx.bus)
 
 
 def asked(ctx, address, since):

@@ -29,11 +29,6 @@ def record(line):
         handle.write(line + "\n")
 
 
-def laptop_bonded(ctx, path):
-    props = btpeer.device_properties(path, ctx.bus)
-    return bool(props and (props.get("Paired", False) or props.get("Bonded", False)))
-
-
 def one_pairing(ctx, gate, remote):
     """The device (its own agent, `remote`) pairs with the advertising laptop. Returns what the
     gate was asked, whether the laptop held a bond, and Pair()'s error."""
@@ -45,10 +40,10 @@ def one_pairing(ctx, gate, remote):
         # Pair() issued before it would wait behind it (docs/bluez-facts.md, fact 16a).
         path_on_peer = ctx.seen_by(ctx.peer, advert)
         ok, error = person.pair(path_on_peer)
-        bonded = ok or laptop_bonded(ctx, laptop_side)
+        bonded = ok or btpeer.bonded(laptop_side, ctx.bus)
         asked = gate.methods()
         gate.calls.clear()
-        btpeer.wait_until(lambda: not laptop_bonded(ctx, laptop_side), 30,
+        btpeer.wait_until(lambda: not btpeer.bonded(laptop_side, ctx.bus), 30,
                           "the laptop to hold no bond with the %s device" % remote)
         return asked, bonded, error
     finally:
