@@ -53,9 +53,12 @@ UNIT=btfence.service
 POLICY=/etc/btfence/policy.toml
 AUDIT_LOG=/var/log/btfence/audit.jsonl
 
-PASS=0 FAIL=0
+PASS=0 FAIL=0 FAILED_CHECKS=()
 pass() { PASS=$((PASS+1)); echo "  PASS: $*"; }
-fail() { FAIL=$((FAIL+1)); echo "  FAIL: $*"; }
+# Failed checks are repeated at the end: CI keeps only the head and tail of a long run's output.
+fail() { FAIL=$((FAIL+1)); FAILED_CHECKS+=("$CURRENT_SECTION: $*"); echo "  FAIL: $*"; }
+CURRENT_SECTION=start
+section() { CURRENT_SECTION=${1%%.*}; echo "== $1"; }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 # wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds or the deadline passes
 wait_until() {
@@ -114,7 +117,7 @@ fi
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
 T0=$SECONDS
 
-echo "== 0. the VM: systemd, bluetooth.service, two controllers"
+section "0. the VM: systemd, bluetooth.service, two controllers"
 check "PID 1 is systemd" [ "$(cat /proc/1/comm)" = systemd ]
 check "bluetooth.service active" active bluetooth.service
 check "hci0 and hci1 powered" eval 'powered hci0 && powered hci1'
@@ -126,11 +129,11 @@ KEYBOARD=/org/bluez/hci1/dev_${A0//:/_}      # hci0 as the keyboard, seen from h
 MIRROR=/org/bluez/hci0/dev_${A1//:/_}        # hci1, seen from hci0 (bonded too)
 echo "  hci0 (keyboard) $A0, hci1 (laptop) $A1"
 
-echo "== 1. a keyboard bond before btfence is installed"
+section "1. a keyboard bond before btfence is installed"
 $PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --default-agent --timeout 60
 check "keyboard paired and bonded on hci1" bonded "$KEYBOARD"
 
-echo "== 2. apt-get install $(basename "$deb")"
+section "2. apt-get install $(basename "$deb")"
 t=$SECONDS
 apt-get install -y -q "$deb" 2>&1 | grep -vE '^(Reading|Building|Selecting|Preparing|\(Reading)' | tail -n 15
 echo "  apt-get install took $((SECONDS-t)) s"
@@ -161,7 +164,7 @@ exposure=$(systemd-analyze security $UNIT 2>/dev/null | sed -n 's/.*Overall expo
 echo "  systemd-analyze security (running unit): exposure $exposure"
 check "exposure of the running unit <= 1.0" awk -v e="${exposure:-99}" 'BEGIN{exit !(e <= 1.0)}'
 
-echo "== 3. enforcement: the keyboard bond is removed"
+section "3. enforcement: the keyboard bond is removed"
 existing=$(sed -n 's/^existing_bonds *= *"\([a-z]*\)".*/\1/p' $POLICY)
 mode=$(sed -n 's/^mode *= *"\([a-z]*\)".*/\1/p' $POLICY)
 echo "  shipped default policy: mode=${mode:-enforce} existing_bonds=${existing:-enforce}"
@@ -199,7 +202,7 @@ check "auditd: USER_DEVICE op=device-removed for $A0 (ausearch -m USER_DEVICE)" 
 ausearch -m USER_DEVICE -c btfenced 2>/dev/null | grep -F "op=device-removed" | tail -n 1
 check "the mirror bond on hci0 ($A1) removed too" wait_until 10 gone_or_unpaired "$MIRROR"
 
-echo "== 4. systemctl reload; an invalid policy"
+section "4. systemctl reload; an invalid policy"
 loaded=$(events policy-loaded); pid=$(main_pid)
 systemctl reload $UNIT
 check "systemctl reload: policy-loaded logged" wait_until 10 more_events policy-loaded "$loaded"
@@ -212,7 +215,7 @@ check "invalid policy: policy-rejected logged" wait_until 10 more_events policy-
 check "invalid policy: still active with the same PID" eval 'active $UNIT && [ "$(main_pid)" = "$pid" ]'
 cp /tmp/policy.good $POLICY.new && mv $POLICY.new $POLICY
 
-echo "== 4b. org.btfence1 and btfencectl with the real polkitd and the shipped polkit actions"
+section "4b. org.btfence1 and btfencectl with the real polkitd and the shipped polkit actions"
 # Root is allowed without asking polkit; everyone else is asked with the caller's bus name.
 # The refusals must be polkitd's own answers ("requires authentication", "says no"), not the
 # fail-closed answer btfenced gives when polkit cannot be asked.
@@ -247,7 +250,7 @@ cat /tmp/reload.out
 check "journal: policy-loaded names the helpdesk caller's uid" wait_until 10 eval \
     'more_events policy-loaded '"$loaded"' && journal_has policy-loaded "\"BTFENCE_CALLER_UID\":\"$(id -u helpdesk)\""'
 
-echo "== 4c. the helpdesk story: a keyboard refused, exempted for two minutes by a helpdesk member, kept, removed at expiry"
+section "4c. the helpdesk story: a keyboard refused, exempted for two minutes by a helpdesk member, kept, removed at expiry"
 # The helpdesk member of 4b (example polkit rule still installed) grants the exemption as a
 # non-root caller; the audit trail must name that uid. The laptop is hci1, the keyboard hci0.
 # One bluetoothd serves both controllers, so btfenced also answers for hci0's side of the
@@ -354,7 +357,7 @@ cp /tmp/policy.good $POLICY.new && mv $POLICY.new $POLICY
 check "the scenario's policy back in force" wait_until 10 more_events policy-loaded "$loaded"
 rm -f /etc/polkit-1/rules.d/50-btfence-helpdesk.rules
 
-echo "== 4d. the fleet's Ansible role, run for real (ansible-playbook, local connection)"
+section "4d. the fleet's Ansible role, run for real (ansible-playbook, local connection)"
 # The shipped role (packaging/ansible) as a fleet runs it, against this host: the .deb (already
 # installed: the apt task must be a no-op), a new policy validated by `btfencectl check` on the
 # host, the reload handler, and the assert on `btfencectl status --json`. Then a broken policy:
@@ -397,7 +400,7 @@ echo "  expecting audit mode from an enforcing host (rc $rc):"; play_summary
 check "the role's assert fails a host that does not run the expected mode" \
     eval '[ "$rc" != 0 ] && grep -qF "mode enforce, enforcing True" $FLEET/play.log'
 
-echo "== 5. kill -9"
+section "5. kill -9"
 pid=$(main_pid); restarts=$(prop $UNIT NRestarts); registered=$(events agent-registered)
 kill -9 "$pid"
 restarted() { local p; p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$pid" ] && active $UNIT; }
@@ -406,7 +409,7 @@ check "NRestarts went up by one" [ "$(prop $UNIT NRestarts)" = $((restarts+1)) ]
 check "agent registered again after the restart" wait_until 10 more_events agent-registered "$registered"
 journalctl --no-pager -o short-monotonic -u $UNIT | grep -E 'status=9/KILL|Scheduled restart' | tail -n 2
 
-echo "== 6. systemctl restart bluetooth"
+section "6. systemctl restart bluetooth"
 pid=$(main_pid); bpid=$(prop bluetooth.service MainPID)
 lost=$(events bluez-lost); found=$(events bluez-found); registered=$(events agent-registered)
 systemctl restart bluetooth.service
@@ -422,7 +425,7 @@ $PY "$HERE/vm_keyboard_peer.py" --central hci1 --peripheral hci0 --timeout 45
 check "refused (pairing-denied) or removed (device-removed) by btfenced" wait_until 10 refused
 check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
 
-echo "== 6b. the org.bluez lockdown: a local user cannot take the default agent"
+section "6b. the org.bluez lockdown: a local user cannot take the default agent"
 # take_default_agent: as user nobody, under the real dbus-daemon policy, register an agent and
 # ask to be bluetoothd's default agent; prints the outcome of RequestDefaultAgent.
 take_default_agent() {
@@ -469,7 +472,7 @@ check "no keyboard bond left on hci1" wait_until 10 gone_or_unpaired "$KEYBOARD"
 rm -f /etc/dbus-1/system-local.conf
 systemctl reload dbus.service
 
-echo "== 7. CTAP verification by the installed btfence-probe, under the hardened unit"
+section "7. CTAP verification by the installed btfence-probe, under the hardened unit"
 AUTHENTICATOR=$SOURCE_ROOT/tests/fido-authenticator/virtual_authenticator.py
 KEY=$KEYBOARD                                 # hci0 again, now as a FIDO key, seen from hci1
 # new_event_has ACTION COUNT TEXT...: an entry of ACTION after its first COUNT mentions every TEXT
@@ -600,7 +603,7 @@ if [ $FAIL -ne 0 ]; then
     journalctl --no-pager -o short-monotonic | grep -iE 'probe|SIGSYS|status=31|AccessDenied|seccomp' | tail -n 30
 fi
 
-echo "== 7b. Profile lockdown: bluetoothd started without the plugins the policy never allows"
+section "7b. Profile lockdown: bluetoothd started without the plugins the policy never allows"
 # A "key" on hci0 advertises and serves only 0xFFFD, bonds with the laptop (hci1), then serves
 # HID over GATT as well (tests/packaging/vm_hid_reveal.py). Without the drop-in bluetoothd's
 # hog plugin opens /dev/uhid and may create a HID device before btfenced removes the key; with
@@ -657,7 +660,7 @@ rm -f $DROPIN $FLEET_POLICY
 check "drop-in removed, bluetooth restarted without it" restart_bluetooth
 check "bluetoothd runs without --noplugin again" eval '! bluetoothd_cmdline | grep -q -- --noplugin'
 
-echo "== 9. delivery: journald -> rsyslog (imjournal) -> RELP -> collector; journal-upload -> journal-remote"
+section "9. delivery: journald -> rsyslog (imjournal) -> RELP -> collector; journal-upload -> journal-remote"
 # The configuration shipped in docs/siem/delivery, on loopback: the laptop's rsyslog forwards
 # btfenced's journal entries over RELP to a second rsyslogd, the collector, which writes JSON
 # lines. The collector is stopped for 60 s while events happen; when it is back every event
@@ -722,7 +725,7 @@ check "journal-remote: the MESSAGE_ID and BTFENCE_* fields of policy-loaded arri
 systemctl stop btfence-journal-upload btfence-journal-remote 2>/dev/null
 
 [ $FAIL -eq 0 ] || diagnose
-echo "== 8. apt-get remove, then purge"
+section "8. apt-get remove, then purge"
 apt-get remove -y -q btfence >/dev/null 2>&1
 check "remove: unit stopped" [ "$(systemctl is-active $UNIT)" = inactive ]
 check "remove: policy and audit log kept" eval '[ -f $POLICY ] && [ -d /var/log/btfence ]'
@@ -733,5 +736,6 @@ check "purge: /etc/btfence, /var/log/btfence, /var/lib/btfence gone" eval \
 check "purge: unit gone (LoadState=not-found)" [ "$(prop $UNIT LoadState)" = not-found ]
 
 echo "== done in $((SECONDS-T0)) s; system state: $(systemctl is-system-running)"
+for failed_check in "${FAILED_CHECKS[@]}"; do echo "  FAILED in section $failed_check"; done
 echo "$PASS passed, $FAIL failed"
 [ $FAIL -eq 0 ]
