@@ -117,6 +117,7 @@ say "kernel $(uname -r), bluetoothd ($E2E_BLUETOOTHD) and $E2E_CONTROLLERS contr
 cd "$E2E_CWD" 2> /dev/null || cd /
 export E2E_LOGS=$L E2E_OUT=$R/out
 export E2E_START_BLUETOOTHD=/run/start-bluetoothd E2E_BLUETOOTHD_PID=/run/bluetoothd.pid
+: > $R/command-started # run-vm.sh: a crash from here on may be the command's doing
 timeout -k 5 "$E2E_CMD_TIMEOUT" /bin/bash $R/cmd.sh < /dev/null >> $R/output.log 2>&1
 rc=$?
 say "command exited with status $rc"

@@ -111,6 +111,7 @@ command)
 
   cd "$E2E_CWD" 2> /dev/null || cd /
   export E2E_LOGS=$L E2E_OUT=$R/out
+  : > $R/command-started # run-vm.sh: a crash from here on may be the command's doing
   timeout -k 5 "$E2E_CMD_TIMEOUT" /bin/bash $R/cmd.sh < /dev/null >> $R/output.log 2>&1
   rc=$?
   say "command exited with status $rc"
