@@ -40,15 +40,28 @@ from framework import GROUP_POLICIES, SCENARIOS, Context, ScenarioFailed  # noqa
 GROUPS = ["bluez", "btfenced", "verification", "admin", "classic", "measure"]
 
 
+def record_failure(results, what, count=1):
+    """Counts a failure and keeps its one-line description: the summary repeats them at the end,
+    because CI's record of a long run keeps only its head and tail."""
+    results["failed"] += count
+    results["failures"].append((what.splitlines() or [""])[0][:300])
+
+
+def print_summary(results):
+    for what in results["failures"]:
+        print("FAILED: " + what)
+    print("%d passed, %d failed" % (results["passed"], results["failed"]), flush=True)
+
+
 def run_group(ctx, group, functions, btfenced_binary, probe, results):
     if group != "bluez":
         if not btfenced_binary:
             print("\n== group %s needs --btfenced" % group)
-            results["failed"] += len(functions)
+            record_failure(results, "group %s: no --btfenced" % group, len(functions))
             return
         if group == "verification" and not probe:
             print("\n== group %s needs btfence-probe (--probe, or a build tree with agent/fido/btfence-probe)" % group)
-            results["failed"] += len(functions)
+            record_failure(results, "group %s: no btfence-probe" % group, len(functions))
             return
         on_event = None
         if ctx.narrate:
@@ -65,7 +78,7 @@ def run_group(ctx, group, functions, btfenced_binary, probe, results):
             ctx.daemon.start(ctx.base_policy)
         except (DaemonFailed, btpeer.TimedOut) as error:
             print("\n== group %s: btfenced did not start: %s" % (group, error), flush=True)
-            results["failed"] += len(functions)
+            record_failure(results, "group %s: btfenced did not start" % group, len(functions))
             ctx.daemon = None
             return
     for function in functions:
@@ -79,7 +92,7 @@ def run_group(ctx, group, functions, btfenced_binary, probe, results):
             results["passed"] += 1
             print("   PASS (%.1f s)" % (time.monotonic() - started), flush=True)
         except Exception as error:  # one scenario's failure must not stop the others
-            results["failed"] += 1
+            record_failure(results, "%s/%s: %s" % (group, function.__name__, error))
             print("   FAIL (%.1f s): %s" % (time.monotonic() - started, error), flush=True)
             if not isinstance(error, (ScenarioFailed, btpeer.TimedOut, DaemonFailed)):
                 traceback.print_exc(file=sys.stdout)
@@ -94,7 +107,7 @@ def run_group(ctx, group, functions, btfenced_binary, probe, results):
             if ctx.daemon and (not ctx.daemon.running() or ctx.policy_changed):
                 ctx.daemon.restart(ctx.base_policy)
         except Exception as error:
-            results["failed"] += 1
+            record_failure(results, "%s/%s: could not reset the state after it" % (group, function.__name__))
             print("   FAIL: could not reset the state after the scenario: %s" % error, flush=True)
             if kernel_bug_lines():
                 raise GuestBroken()
@@ -103,7 +116,7 @@ def run_group(ctx, group, functions, btfenced_binary, probe, results):
         try:
             ctx.daemon.stop()
         except DaemonFailed as error:
-            results["failed"] += 1
+            record_failure(results, "btfenced at its stop: %s" % error)
             print("FAIL: %s" % error)
         ctx.daemon = None
 
@@ -149,7 +162,7 @@ def main():
         probe = beside if os.access(beside, os.X_OK) else None
 
     ctx = Context(args.laptop, args.peer, logs, args.narrate)
-    results = {"passed": 0, "failed": 0}
+    results = {"passed": 0, "failed": 0, "failures": []}
     try:
         for group in args.group or ["bluez", "btfenced"]:
             functions = [f for g, f in SCENARIOS if g == group and (not args.only or f.__name__ in args.only)]
@@ -160,11 +173,12 @@ def main():
             print("KERNEL: " + line)
         print("\nThe VM's kernel hit a BUG (above); the scenarios stop here. Exit status 75 tells"
               "\nrun-vm.sh -R to boot a fresh VM and run them again.")
-        print("%d passed, %d failed" % (results["passed"], results["failed"]), flush=True)
+        print_summary(results)
         return 75
     for line in kernel_bug_lines():  # after the last scenario: reported, not a failure
         print("KERNEL: " + line)
-    print("\n%d passed, %d failed" % (results["passed"], results["failed"]), flush=True)
+    print()
+    print_summary(results)
     return 1 if results["failed"] or not results["passed"] else 0
 
 
