@@ -670,8 +670,17 @@ COLLECTED=/var/log/btfence-collector
 mkdir -p $COLLECTED /var/spool/rsyslog
 collector_conf=/run/btfence-collector.conf
 { echo 'global(workDirectory="/var/spool/rsyslog")'; cat "$DELIVERY/collector-rsyslog.conf"; } > $collector_conf
-start_collector() { rsyslogd -f $collector_conf -i /run/btfence-collector.pid; }
-stop_collector() { kill "$(cat /run/btfence-collector.pid)" 2>/dev/null; wait_until 10 eval '! kill -0 "$(cat /run/btfence-collector.pid)" 2>/dev/null'; }
+# The collector runs as a transient unit in the foreground (-n). It used to fork with a pid
+# file (-i FILE), which was found missing at the stop in this VM: the "outage" was none.
+# Up and down are judged by its RELP port.
+COLLECTOR_UNIT=btfence-collector.service
+relp_listening() { ss -ltn | grep -q '127\.0\.0\.1:2514 '; }
+start_collector() {
+    systemctl reset-failed $COLLECTOR_UNIT 2>/dev/null
+    systemd-run -q --unit=$COLLECTOR_UNIT -p CollectMode=inactive-or-failed \
+        rsyslogd -n -f $collector_conf -i NONE && wait_until 20 relp_listening
+}
+stop_collector() { systemctl stop $COLLECTOR_UNIT; wait_until 10 eval '! relp_listening'; }
 journal_sequences() {
     journalctl -q --no-pager -o json _SYSTEMD_UNIT=$UNIT SYSLOG_IDENTIFIER=btfenced \
         | $PY -c 'import json,sys; print("\n".join(sorted({json.loads(l).get("BTFENCE_SEQUENCE","") for l in sys.stdin} - {""}, key=int)))'
@@ -691,12 +700,14 @@ check "laptop rsyslog restarted with the forwarder configuration" systemctl rest
 systemctl reload $UNIT
 mark=$(last_journal_sequence)
 check "collector received btfenced's events (sequence $mark)" wait_until 60 collector_has "$mark"
-stop_collector
+check "collector stopped: nothing listens on 127.0.0.1:2514" stop_collector
 echo "  collector stopped for 60 s; btfenced reloads its policy every 10 s meanwhile"
 outage_end=$((SECONDS+60))
 while [ $SECONDS -lt $outage_end ]; do systemctl reload $UNIT; sleep 10; done
 during=$(last_journal_sequence)
 check "events happened during the outage (sequence $mark to $during)" [ "$during" -gt "$mark" ]
+check "... and none of them reached the stopped collector (sequence $during not collected)" \
+    eval '! collector_has "$during"'
 check "collector back" start_collector
 check "every event of the outage arrived (sequence $during)" wait_until 120 collector_has "$during"
 first=$(collected_sequences | sort -n | head -n 1)
