@@ -43,7 +43,8 @@
 # 9. delivery: journald -> rsyslog imjournal -> RELP -> a collector rsyslogd writing JSON,
 #    the collector stopped for 60 s while events happen, every event then arrives exactly
 #    once; and systemd-journal-upload -> systemd-journal-remote
-# Ends with "N passed, N failed"; the exit status is 0 only when nothing failed.
+# Ends with one "FAILED in section N: check" line per failed check, then "N passed, N failed";
+# the exit status is 0 only when nothing failed.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SOURCE_ROOT=$(cd "$HERE/../.." && pwd)
@@ -676,7 +677,6 @@ collector_conf=/run/btfence-collector.conf
 COLLECTOR_UNIT=btfence-collector.service
 relp_listening() { ss -ltn | grep -q '127\.0\.0\.1:2514 '; }
 start_collector() {
-    systemctl reset-failed $COLLECTOR_UNIT 2>/dev/null
     systemd-run -q --unit=$COLLECTOR_UNIT -p CollectMode=inactive-or-failed \
         rsyslogd -n -f $collector_conf -i NONE && wait_until 20 relp_listening
 }

@@ -21,7 +21,8 @@ Groups, in the order given (default: bluez btfenced):
 
 Scenarios share one VM: between them every device is disconnected and removed, every peer
 role and agent this process registered is withdrawn, and btfenced runs the group's policy.
-Ends with "N passed, N failed"; exit status 1 if anything failed.
+Ends with one "FAILED: ..." line per failure, then "N passed, N failed"; exit status 1 if
+anything failed.
 """
 import argparse
 import importlib
